@@ -1,0 +1,130 @@
+"""The encoder protocol and helpers shared by all encoders.
+
+An encoder turns texts into L2-normalised float32 vectors. Queries and documents have separate entry
+points because asymmetric models (e.g. e5, bge) prefix them differently; symmetric models such as USE
+use the same path for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+__all__ = ["Encoder", "check_texts", "encode_in_batches", "l2_normalise"]
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Anything that embeds texts into a fixed-size, L2-normalised vector space."""
+
+    @property
+    def id(self) -> str:
+        """Stable identity of model and version, e.g. ``"use-multilingual-v3"``; keys caches and indexes."""
+        ...
+
+    @property
+    def dim(self) -> int:
+        """Dimension of the vectors."""
+        ...
+
+    def encode_queries(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
+    ) -> np.ndarray:
+        """Embed search queries; returns float32 ``(len(texts), dim)``, C-contiguous, rows of norm 1."""
+        ...
+
+    def encode_documents(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
+    ) -> np.ndarray:
+        """Embed documents; returns float32 ``(len(texts), dim)``, C-contiguous, rows of norm 1."""
+        ...
+
+
+def check_texts(texts: Sequence[str], where: str) -> list[str]:
+    """Validate an encoder input and return it as a list.
+
+    Args:
+        texts: The texts to embed.
+        where: Name of the caller, used in error messages.
+
+    Returns:
+        The texts as a list.
+
+    Raises:
+        TypeError: If ``texts`` is a single string or contains something that is not a string.
+    """
+    if isinstance(texts, str | bytes):
+        # A bare str is a Sequence[str] of characters: almost always a caller bug.
+        raise TypeError(f"{where}: texts must be a sequence of strings, not a single {type(texts).__name__}")
+    items = list(texts)
+    for position, text in enumerate(items):
+        if not isinstance(text, str):
+            raise TypeError(f"{where}: texts[{position}] is {type(text).__name__}, expected str")
+    return items
+
+
+def l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    """Return float32 C-contiguous rows scaled to unit L2 norm (all-zero rows stay zero).
+
+    Args:
+        vectors: Array of shape ``(n, dim)``.
+
+    Returns:
+        A new or reused float32 array of the same shape.
+    """
+    out = np.ascontiguousarray(vectors, dtype=np.float32)
+    if out.ndim != 2:
+        raise ValueError(f"expected a 2-D array of vectors, got shape {out.shape}")
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0.0] = 1.0
+    return np.ascontiguousarray(out / norms, dtype=np.float32)
+
+
+def encode_in_batches(
+    encode_batch: Callable[[list[str]], np.ndarray],
+    texts: list[str],
+    *,
+    dim: int,
+    batch_size: int,
+    show_progress: bool,
+    description: str,
+) -> np.ndarray:
+    """Run ``encode_batch`` over ``texts`` in batches, then L2-normalise.
+
+    A single batch (the online query case) is encoded with no extra overhead.
+
+    Args:
+        encode_batch: Function embedding a list of texts into ``(len, dim)``.
+        texts: Validated texts.
+        dim: Output dimension, used for empty input.
+        batch_size: Texts per call of ``encode_batch``.
+        show_progress: Show a tqdm progress bar.
+        description: Label of the progress bar.
+
+    Returns:
+        Float32 ``(len(texts), dim)`` C-contiguous array of unit vectors.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if not texts:
+        return np.zeros((0, dim), dtype=np.float32)
+    if len(texts) <= batch_size and not show_progress:
+        return l2_normalise(encode_batch(texts))
+    starts = range(0, len(texts), batch_size)
+    if show_progress:
+        from tqdm.auto import tqdm  # imported only when a bar is wanted
+
+        progress = tqdm(total=len(texts), desc=description, unit="text")
+    out = np.empty((len(texts), dim), dtype=np.float32)
+    try:
+        for start in starts:
+            batch = texts[start : start + batch_size]
+            out[start : start + len(batch)] = encode_batch(batch)
+            if show_progress:
+                progress.update(len(batch))
+    finally:
+        if show_progress:
+            progress.close()
+    return l2_normalise(out)

@@ -1,0 +1,170 @@
+"""Vector index interface, its on-disk manifest and the errors shared by all implementations."""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embeddings.index.storage import current_version
+
+__all__ = [
+    "MANIFEST_FILE",
+    "IndexManifest",
+    "IndexMismatchError",
+    "VectorIndex",
+    "check_encoder",
+    "read_manifest",
+]
+
+MANIFEST_FILE = "manifest.json"
+
+
+class IndexMismatchError(ValueError):
+    """A saved index does not fit the configured encoder (different model or dimension)."""
+
+
+@dataclass(frozen=True)
+class IndexManifest:
+    """What a saved vector index contains; written as ``manifest.json`` next to the index files.
+
+    Attributes:
+        encoder_id: Id of the encoder that produced the vectors.
+        dim: Vector dimension.
+        count: Number of vectors.
+        kind: Index kind, e.g. ``"flat"``, ``"hnsw"``, ``"ivf"``.
+        metric: Always ``"ip"`` (inner product = cosine on unit vectors).
+        built_at: ISO-8601 UTC time of the save.
+        checksum: Caller-provided checksum of the source data, to detect a stale index.
+        params: Index parameters (e.g. ``hnsw_m``).
+        format_version: On-disk format version.
+    """
+
+    encoder_id: str
+    dim: int
+    count: int
+    kind: str
+    metric: str = "ip"
+    built_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    checksum: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    format_version: int = 1
+
+    def to_json(self) -> str:
+        """Serialise to pretty JSON."""
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> IndexManifest:
+        """Parse a manifest written by :meth:`to_json`.
+
+        Raises:
+            ValueError: If the text is not a valid manifest.
+        """
+        try:
+            data = json.loads(text)
+            known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+            manifest = cls(**known)
+        except (json.JSONDecodeError, TypeError, KeyError) as error:
+            raise ValueError(f"invalid index manifest: {error}") from error
+        if not isinstance(manifest.dim, int) or not isinstance(manifest.count, int):
+            raise ValueError("invalid index manifest: dim and count must be integers")
+        return manifest
+
+
+def read_manifest(directory: Path) -> IndexManifest:
+    """Read the manifest of the live version of a saved index without loading the index.
+
+    Raises:
+        FileNotFoundError: If no index was saved at ``directory``.
+    """
+    version = current_version(Path(directory))
+    return IndexManifest.from_json((version / MANIFEST_FILE).read_text(encoding="utf-8"))
+
+
+def check_encoder(
+    manifest: IndexManifest, directory: Path, expected_encoder_id: str | None, expected_dim: int | None = None
+) -> None:
+    """Raise :class:`IndexMismatchError` if a saved index was built by another encoder.
+
+    Args:
+        manifest: Manifest of the saved index.
+        directory: Where it was loaded from (for the message).
+        expected_encoder_id: Id of the configured encoder, or None to skip the check.
+        expected_dim: Dimension of the configured encoder, if known.
+    """
+    id_differs = expected_encoder_id is not None and manifest.encoder_id != expected_encoder_id
+    dim_differs = expected_dim is not None and manifest.dim != expected_dim
+    if id_differs or dim_differs:
+        configured = expected_encoder_id if expected_encoder_id is not None else "(any)"
+        dim_text = f" (dim {expected_dim})" if expected_dim is not None else ""
+        raise IndexMismatchError(
+            f"index at {directory} was built by encoder {manifest.encoder_id} (dim {manifest.dim}) but the "
+            f"configured encoder is {configured}{dim_text}: rebuild with `haizhi build-index`"
+        )
+
+
+class VectorIndex(ABC):
+    """Inner-product index over unit vectors keyed by caller-chosen int64 ids."""
+
+    encoder_id: str
+    dim: int
+
+    @abstractmethod
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add vectors; an id already present is replaced (update)."""
+
+    @abstractmethod
+    def remove(self, ids: np.ndarray) -> int:
+        """Remove ids (absent ones are ignored); returns how many were removed."""
+
+    @abstractmethod
+    def search(
+        self, queries: np.ndarray, k: int, *, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` by inner product.
+
+        Args:
+            queries: Float32 ``(n, dim)`` (a single ``(dim,)`` vector is treated as ``n=1``).
+            k: Results per query.
+            allowed: Optional int64 ids; only these may be returned (hard filter inside the search).
+
+        Returns:
+            ``(scores, ids)``: float32 and int64 arrays of shape ``(n, k)``, best first, padded with
+            ``-inf`` / ``-1`` when fewer than ``k`` vectors qualify.
+        """
+
+    @abstractmethod
+    def reconstruct(self, ids: np.ndarray) -> np.ndarray:
+        """Stored vectors of ``ids`` as float32 ``(len(ids), dim)``; raises KeyError for unknown ids."""
+
+    @abstractmethod
+    def ids(self) -> np.ndarray:
+        """All ids in the index (int64, ascending)."""
+
+    @abstractmethod
+    def __len__(self) -> int:
+        """Number of vectors."""
+
+    @abstractmethod
+    def __contains__(self, item: object) -> bool:
+        """Whether an id is in the index."""
+
+    @abstractmethod
+    def save(self, directory: Path, checksum: str = "") -> IndexManifest:
+        """Save atomically to ``directory``; returns the written manifest."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, directory: Path, expected_encoder_id: str | None = None) -> VectorIndex:
+        """Load a saved index, checking it was built by ``expected_encoder_id``.
+
+        Raises:
+            FileNotFoundError: Nothing saved at ``directory``.
+            IndexMismatchError: Built by another encoder.
+        """

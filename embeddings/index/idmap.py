@@ -1,0 +1,137 @@
+"""Vectorised map between caller ids (int64) and internal positions (0..n-1) of an index.
+
+Faiss indexes and the BM25 matrix address rows by position; callers use their own ids. The lookup
+structure (a dense table when ids are small non-negative integers, as database keys are; otherwise
+sorted arrays + binary search) is rebuilt lazily after changes, so a query maps thousands of ids with
+one numpy call.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["PositionMap", "as_id_array"]
+
+_DENSE_SLACK = 65_536  # a dense table may be this much larger than 4x the number of ids
+
+
+def as_id_array(ids: object, what: str = "ids") -> np.ndarray:
+    """Convert to a 1-D int64 array, rejecting floats with fractions and other non-integers.
+
+    Raises:
+        ValueError: If the values are not integers or not 1-D.
+    """
+    array = np.asarray(ids)
+    if array.ndim == 0:
+        array = array.reshape(1)
+    if array.ndim != 1:
+        raise ValueError(f"{what} must be a 1-D array of integers, got shape {array.shape}")
+    if array.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if array.dtype.kind not in "iu":
+        if array.dtype.kind == "f" and np.all(np.mod(array, 1) == 0):
+            return array.astype(np.int64)
+        raise ValueError(f"{what} must be integers, got dtype {array.dtype}")
+    return np.ascontiguousarray(array, dtype=np.int64)
+
+
+class PositionMap:
+    """Positions → ids (``labels``, -1 for a free slot) and the inverse lookup."""
+
+    def __init__(self, labels: np.ndarray | None = None) -> None:
+        self.labels = np.zeros(0, dtype=np.int64) if labels is None else as_id_array(labels, "labels")
+        self._table: np.ndarray | None = None
+        self._sorted_ids: np.ndarray | None = None
+        self._sorted_positions: np.ndarray | None = None
+        self._live = -1
+
+    def _invalidate(self) -> None:
+        self._table = None
+        self._sorted_ids = None
+        self._sorted_positions = None
+        self._live = -1
+
+    def __len__(self) -> int:
+        """Number of live (non-free) positions."""
+        if self._live < 0:
+            self._live = int(np.count_nonzero(self.labels >= 0))
+        return self._live
+
+    @property
+    def capacity(self) -> int:
+        """Number of positions including free ones."""
+        return int(self.labels.size)
+
+    def _build(self) -> None:
+        live_positions = np.flatnonzero(self.labels >= 0)
+        live_ids = self.labels[live_positions]
+        if live_ids.size and int(live_ids.max()) < 4 * live_ids.size + _DENSE_SLACK:
+            table = np.full(int(live_ids.max()) + 1, -1, dtype=np.int64)
+            table[live_ids] = live_positions
+            self._table = table
+        else:
+            order = np.argsort(live_ids, kind="stable")
+            self._sorted_ids = live_ids[order]
+            self._sorted_positions = live_positions[order]
+            self._table = None
+
+    def positions(self, ids: np.ndarray) -> np.ndarray:
+        """Positions of ``ids`` (int64), -1 for ids not present."""
+        if self._table is None and self._sorted_ids is None:
+            self._build()
+        ids = np.asarray(ids, dtype=np.int64)
+        if self._table is not None:
+            table = self._table
+            inside = (ids >= 0) & (ids < table.size)
+            out = np.full(ids.shape, -1, dtype=np.int64)
+            out[inside] = table[ids[inside]]
+            return out
+        assert self._sorted_ids is not None and self._sorted_positions is not None
+        sorted_ids = self._sorted_ids
+        if sorted_ids.size == 0:
+            return np.full(ids.shape, -1, dtype=np.int64)
+        slots = np.searchsorted(sorted_ids, ids)
+        slots[slots == sorted_ids.size] = 0
+        found = sorted_ids[slots] == ids
+        return np.where(found, self._sorted_positions[slots], -1)
+
+    def ids_at(self, positions: np.ndarray) -> np.ndarray:
+        """Ids at ``positions``; -1 stays -1 (faiss padding)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if self.labels.size == 0:
+            return np.full(positions.shape, -1, dtype=np.int64)
+        return np.where(positions >= 0, self.labels[np.maximum(positions, 0)], -1)
+
+    def live_ids(self) -> np.ndarray:
+        """All live ids, ascending."""
+        return np.sort(self.labels[self.labels >= 0])
+
+    def append(self, ids: np.ndarray) -> np.ndarray:
+        """Give ``ids`` new positions at the end; returns them."""
+        start = self.labels.size
+        self.labels = np.concatenate([self.labels, np.asarray(ids, dtype=np.int64)])
+        self._invalidate()
+        return np.arange(start, self.labels.size, dtype=np.int64)
+
+    def free(self, positions: np.ndarray) -> None:
+        """Mark positions free (tombstones) without shifting others."""
+        self.labels[np.asarray(positions, dtype=np.int64)] = -1
+        self._invalidate()
+
+    def delete(self, positions: np.ndarray) -> None:
+        """Delete positions, shifting later ones down (mirrors compaction in the index)."""
+        self.labels = np.delete(self.labels, np.asarray(positions, dtype=np.int64))
+        self._invalidate()
+
+    def live_bitmap(self, positions: np.ndarray | None = None) -> np.ndarray:
+        """Little-endian bitmap over positions (for ``faiss.IDSelectorBitmap``).
+
+        Args:
+            positions: Positions to set; default all live ones.
+        """
+        mask = np.zeros(self.labels.size, dtype=bool)
+        if positions is None:
+            mask[self.labels >= 0] = True
+        else:
+            mask[positions] = True
+        return np.packbits(mask, bitorder="little")

@@ -1,0 +1,294 @@
+"""BM25 lexical index over pre-tokenised documents (own implementation on scipy.sparse).
+
+Score of document d for query terms t with weights w_t (glossary expansions get w < 1)::
+
+    sum_t  w_t · idf(t) · tf(t,d)·(k1+1) / (tf(t,d) + k1·(1 − b + b·|d|/avgdl))
+    idf(t) = ln(1 + (N − df(t) + 0.5) / (df(t) + 0.5))          (Lucene's form, always > 0)
+
+Term frequencies are kept per document (CSR rows); document frequencies are maintained on every
+add/remove so idf and avgdl always equal those of a fresh fit. The column-compressed matrix of the
+tf-saturation part is rebuilt lazily after changes; a query then sums a few column slices into a
+dense accumulator and takes the top k with ``np.argpartition``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from embeddings.index.idmap import PositionMap, as_id_array
+from embeddings.index.storage import current_version, write_versioned
+
+__all__ = ["BM25Index", "Query"]
+
+Query = Mapping[str, float] | Sequence[str]
+_FORMAT_VERSION = 1
+
+
+class BM25Index:
+    """Okapi BM25 over documents given as token lists, keyed by caller int64 ids.
+
+    Args:
+        k1: Term-frequency saturation.
+        b: Length normalisation (0 = none, 1 = full).
+    """
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1 = k1
+        self.b = b
+        self._reset()
+
+    def _reset(self) -> None:
+        self._vocabulary: dict[str, int] = {}
+        self._terms: list[str] = []
+        self._document_frequency = np.zeros(0, dtype=np.int64)
+        self._rows = PositionMap()  # matrix row → id (-1 = removed row, dropped at the next rebuild)
+        self._blocks: list[sp.csr_matrix] = []  # term frequencies, rows in PositionMap order
+        self._lengths = np.zeros(0, dtype=np.float64)
+        self._weights: sp.csc_matrix | None = None  # tf-saturation part, valid when not stale
+
+    # ----- building -----
+    def fit(self, ids: np.ndarray, docs: Sequence[Sequence[str]]) -> BM25Index:
+        """Index ``docs`` from scratch (drops anything indexed before); returns self."""
+        self._reset()
+        self.add(ids, docs)
+        return self
+
+    def add(self, ids: np.ndarray, docs: Sequence[Sequence[str]]) -> None:
+        """Add documents; an id already indexed is replaced.
+
+        Args:
+            ids: Unique int64 ids, one per document.
+            docs: Token lists (already normalised and tokenised).
+        """
+        keys = as_id_array(ids)
+        if keys.size != len(docs):
+            raise ValueError(f"got {keys.size} ids for {len(docs)} documents")
+        if np.unique(keys).size != keys.size:
+            raise ValueError("ids passed to add() contain duplicates")
+        if keys.size and keys.min() < 0:
+            raise ValueError("ids must be >= 0")
+        if keys.size == 0:
+            return
+        self.remove(keys)
+        for row, doc in enumerate(docs):
+            if isinstance(doc, str):
+                raise TypeError(f"docs[{row}] is a str; expected a sequence of tokens")
+        # Token → column with C-level iteration (map over a dict), not a Python loop per token.
+        tokens = list(chain.from_iterable(docs))
+        vocabulary = self._vocabulary
+        for token in dict.fromkeys(tokens).keys() - vocabulary.keys():
+            vocabulary[token] = len(self._terms)
+            self._terms.append(token)
+        columns = np.fromiter(map(vocabulary.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+        indptr = np.zeros(keys.size + 1, dtype=np.int64)
+        np.cumsum([len(doc) for doc in docs], out=indptr[1:])
+        counts = np.ones(columns.size, dtype=np.float32)
+        block = sp.csr_matrix((counts, columns, indptr), shape=(keys.size, len(self._terms)))
+        block.sum_duplicates()  # repeated tokens of a document → term frequency
+        self._document_frequency = np.concatenate(
+            [self._document_frequency, np.zeros(len(self._terms) - self._document_frequency.size, np.int64)]
+        )
+        np.add.at(self._document_frequency, block.indices, 1)
+        self._lengths = np.concatenate([self._lengths, np.asarray(block.sum(axis=1)).ravel()])
+        self._blocks.append(block)
+        self._rows.append(keys)
+        self._weights = None
+
+    def remove(self, ids: np.ndarray) -> int:
+        """Remove documents by id; returns how many were indexed."""
+        rows = self._rows.positions(as_id_array(ids))
+        rows = np.unique(rows[rows >= 0])
+        if rows.size == 0:
+            return 0
+        removed_terms = self._tf_matrix()[rows]
+        np.subtract.at(self._document_frequency, removed_terms.indices, 1)
+        self._rows.free(rows)
+        self._weights = None
+        return int(rows.size)
+
+    def _tf_matrix(self) -> sp.csr_matrix:
+        """All term-frequency rows as one CSR matrix (columns padded to the current vocabulary)."""
+        width = len(self._terms)
+        blocks = [block if block.shape[1] == width else _widen(block, width) for block in self._blocks]
+        if len(blocks) != 1:
+            blocks = [
+                sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, width), dtype=np.float32)
+            ]
+        self._blocks = blocks
+        return blocks[0]
+
+    def _compact(self) -> None:
+        """Drop removed rows so rows are dense again (positions change; ids do not)."""
+        live = np.flatnonzero(self._rows.labels >= 0)
+        if live.size == self._rows.capacity:
+            return
+        self._blocks = [self._tf_matrix()[live]]
+        self._lengths = self._lengths[live]
+        self._rows = PositionMap(self._rows.labels[live])
+
+    def _weight_matrix(self) -> sp.csc_matrix:
+        if self._weights is None:
+            self._compact()
+            tf = self._tf_matrix().tocoo()
+            average = float(self._lengths.mean()) if self._lengths.size else 1.0
+            norm = self.k1 * (1.0 - self.b + self.b * self._lengths / (average or 1.0))
+            data = tf.data * (self.k1 + 1.0) / (tf.data + norm[tf.row])
+            self._weights = sp.csc_matrix((data.astype(np.float32), (tf.row, tf.col)), shape=tf.shape)
+        return self._weights
+
+    def prepare(self) -> None:
+        """Rebuild the search matrix now (it is otherwise rebuilt lazily by the first query after a change).
+
+        Call after updates and before serving queries from several threads.
+        """
+        self._weight_matrix()
+
+    # ----- inspection -----
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def ids(self) -> np.ndarray:
+        """Indexed ids, ascending."""
+        return self._rows.live_ids()
+
+    def idf(self, term: str) -> float:
+        """BM25 idf of ``term``; 0.0 for a term no indexed document contains."""
+        column = self._vocabulary.get(term)
+        frequency = 0 if column is None else int(self._document_frequency[column])
+        if frequency == 0:
+            return 0.0
+        return math.log(1.0 + (len(self) - frequency + 0.5) / (frequency + 0.5))
+
+    def _query_columns(self, query: Query) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Columns, weight·idf factors and terms of the query terms present in the index."""
+        if isinstance(query, str):
+            raise TypeError("query must be a term → weight mapping or a sequence of terms, not a str")
+        weights: dict[str, float] = {}
+        if isinstance(query, Mapping):
+            weights = {str(term): float(weight) for term, weight in query.items()}
+        else:
+            for term in query:  # a repeated term counts once per occurrence
+                weights[term] = weights.get(term, 0.0) + 1.0
+        columns, factors, terms = [], [], []
+        for term, weight in weights.items():
+            column = self._vocabulary.get(term)
+            if column is not None and weight != 0.0 and self._document_frequency[column] > 0:
+                columns.append(column)
+                factors.append(weight * self.idf(term))
+                terms.append(term)
+        return np.array(columns, dtype=np.int64), np.array(factors, dtype=np.float32), terms
+
+    def _accumulate(self, query: Query) -> np.ndarray:
+        matrix = self._weight_matrix()
+        scores = np.zeros(matrix.shape[0], dtype=np.float32)
+        columns, factors, _ = self._query_columns(query)
+        indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+        for column, factor in zip(columns.tolist(), factors.tolist(), strict=True):
+            start, stop = indptr[column], indptr[column + 1]
+            scores[indices[start:stop]] += factor * data[start:stop]  # rows within a column are unique
+        return scores
+
+    # ----- search -----
+    def search(
+        self, query: Query, k: int, *, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Best ``k`` documents with a positive score.
+
+        Args:
+            query: Term → weight mapping, or a term sequence (weight 1 per occurrence).
+            k: Maximum number of results.
+            allowed: Optional ids; only these may be returned.
+
+        Returns:
+            ``(scores, ids)``: float32 and int64 1-D arrays (at most ``k``), best first.
+        """
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        scores = self._accumulate(query)
+        if allowed is None:
+            candidates = np.flatnonzero(scores > 0)
+        else:
+            keys = as_id_array(allowed, "allowed")
+            if keys.size > 1 and not (keys[1:] > keys[:-1]).all():
+                keys = np.unique(keys)  # duplicates would be returned twice
+            rows = self._rows.positions(keys)
+            rows = rows[rows >= 0]
+            candidates = rows[scores[rows] > 0]
+        if candidates.size > k:
+            kth_best = scores[candidates[np.argpartition(-scores[candidates], k - 1)[k - 1]]]
+            candidates = candidates[scores[candidates] >= kth_best]  # keep ties for a stable cut
+        labels = self._rows.labels[candidates]
+        order = np.lexsort((labels, -scores[candidates]))[:k]  # best first, ties by ascending id
+        return scores[candidates[order]], labels[order]
+
+    def score(self, query: Query, ids: np.ndarray) -> np.ndarray:
+        """BM25 scores of ``ids`` (float32, 0 for ids not indexed)."""
+        keys = as_id_array(ids)
+        out = np.zeros(keys.size, dtype=np.float32)
+        columns, factors, _ = self._query_columns(query)
+        if keys.size == 0 or columns.size == 0:
+            return out
+        matrix = self._weight_matrix()  # first: the lazy rebuild may move rows
+        rows = self._rows.positions(keys)
+        present = rows >= 0
+        if present.any():
+            out[present] = np.asarray(matrix[:, columns][rows[present]] @ factors).ravel()
+        return out
+
+    def matched_terms(self, query: Query, id: int) -> list[str]:
+        """Query terms that occur in document ``id`` (query order); empty if not indexed."""
+        row = int(self._rows.positions(np.array([id], dtype=np.int64))[0])
+        if row < 0:
+            return []
+        _, _, terms = self._query_columns(query)
+        document = self._tf_matrix()
+        present = set(document.indices[document.indptr[row] : document.indptr[row + 1]].tolist())
+        return [term for term in terms if self._vocabulary[term] in present]
+
+    # ----- persistence -----
+    def save(self, directory: Path) -> None:
+        """Save atomically (versioned directory, see :mod:`embeddings.index.storage`)."""
+        self._compact()
+        matrix = self._tf_matrix()
+
+        def write(target: Path) -> None:
+            sp.save_npz(target / "tf.npz", matrix, compressed=False)
+            np.save(target / "ids.npy", self._rows.labels)
+            params = {"k1": self.k1, "b": self.b, "format_version": _FORMAT_VERSION, "count": len(self)}
+            (target / "params.json").write_text(json.dumps(params), encoding="utf-8")
+            (target / "terms.json").write_text(json.dumps(self._terms, ensure_ascii=False), encoding="utf-8")
+
+        write_versioned(Path(directory), write, what="lexical index")
+
+    @classmethod
+    def load(cls, directory: Path) -> BM25Index:
+        """Load an index written by :meth:`save`.
+
+        Raises:
+            FileNotFoundError: If nothing was saved at ``directory``.
+        """
+        version = current_version(Path(directory), what="lexical index")
+        params = json.loads((version / "params.json").read_text(encoding="utf-8"))
+        index = cls(k1=float(params["k1"]), b=float(params["b"]))
+        index._terms = json.loads((version / "terms.json").read_text(encoding="utf-8"))
+        index._vocabulary = {term: column for column, term in enumerate(index._terms)}
+        matrix = sp.csr_matrix(sp.load_npz(version / "tf.npz"), dtype=np.float32)
+        index._blocks = [matrix]
+        index._rows = PositionMap(np.load(version / "ids.npy"))
+        index._lengths = np.asarray(matrix.sum(axis=1), dtype=np.float64).ravel()
+        index._document_frequency = np.bincount(matrix.indices, minlength=len(index._terms)).astype(np.int64)
+        if matrix.shape != (index._rows.capacity, len(index._terms)):
+            raise ValueError(f"lexical index at {directory} is inconsistent: matrix shape {matrix.shape}")
+        return index
+
+
+def _widen(block: sp.csr_matrix, width: int) -> sp.csr_matrix:
+    """Same rows with extra empty columns (the vocabulary grew after this block was added)."""
+    return sp.csr_matrix((block.data, block.indices, block.indptr), shape=(block.shape[0], width))
