@@ -1,0 +1,304 @@
+"""Store tests, run against SQLite always and PostgreSQL when HAIZHI_TEST_POSTGRES_URL is set."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from matcher.records import Demand, Expert, MatchStatus, Organization, Site
+from matcher.store import (
+    CURRENT_SCHEMA_VERSION,
+    InvalidTransition,
+    RecordNotFound,
+    SchemaVersionError,
+    Store,
+    UpsertResult,
+)
+
+POSTGRES_ENV = "HAIZHI_TEST_POSTGRES_URL"
+
+
+def _postgres_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}=postgresql+psycopg://user:pw@host:5432/db")
+    # One schema per xdist worker, so parallel workers never drop each other's tables.
+    schema = "haizhi_test_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+    admin = Store(url)
+    with admin.engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    admin.close()
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return _postgres_url()
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    opened = Store(db_url)
+    opened.drop_schema()
+    opened.create_schema()
+    yield opened
+    opened.drop_schema()
+    opened.close()
+
+
+def expert(id_: str, **changes: object) -> Expert:
+    data: dict[str, object] = {
+        "id": id_,
+        "name": "张伟",
+        "name_en": "Wei Zhang",
+        "email": f"{id_}@example.edu",
+        "country": "美国",
+        "affiliation": "Stanford University",
+        "fields": ["new_energy.battery", "materials.nano"],
+        "keywords": "锂电池;固态电解质",
+        "cooperation_modes": ["柔性", "project"],
+        "updated_at": "2024-05-01",
+    }
+    data.update(changes)
+    return Expert.model_validate(data)
+
+
+def demand(id_: str, **changes: object) -> Demand:
+    data: dict[str, object] = {"id": id_, "title": "固态电池电解质研发", "industry": "new_energy"}
+    data.update(changes)
+    return Demand.model_validate(data)
+
+
+class TestStore:
+    """One suite for every backend (see the ``db_url`` fixture)."""
+
+    def test_create_schema_is_idempotent_and_versioned(self, store: Store) -> None:
+        store.create_schema()
+        store.create_schema()
+        assert store.schema_version() == CURRENT_SCHEMA_VERSION
+        assert store.get_meta("schema_version") == str(CURRENT_SCHEMA_VERSION)
+
+    def test_newer_schema_version_is_refused(self, store: Store, db_url: str) -> None:
+        store.set_meta("schema_version", str(CURRENT_SCHEMA_VERSION + 1))
+        with pytest.raises(SchemaVersionError, match="upgrade haizhi-match"):
+            Store(db_url)
+        with pytest.raises(SchemaVersionError):
+            store.create_schema()
+
+    def test_upsert_counts_inserted_updated_unchanged(self, store: Store) -> None:
+        first = store.upsert("experts", [expert("e1"), expert("e2")])
+        assert first == UpsertResult(inserted=2, updated=0, unchanged=0)
+        again = store.upsert("experts", [expert("e1"), expert("e2")])
+        assert again == UpsertResult(inserted=0, updated=0, unchanged=2)
+        mixed = store.upsert("experts", [expert("e1", bio="新简介"), expert("e2"), expert("e3")])
+        assert mixed == UpsertResult(inserted=1, updated=1, unchanged=1)
+        assert store.count("experts") == 3
+        stored = store.get("experts", "e1")
+        assert isinstance(stored, Expert) and stored.bio == "新简介"
+
+    def test_records_round_trip_every_field(self, store: Store) -> None:
+        full = expert(
+            "e1",
+            phone="+1 650 000",
+            orcid="0000-0002-1825-0097",
+            city="Palo Alto",
+            title="Professor",
+            organizations=["旅美中国科协"],
+            industries=["new_energy"],
+            bio="Works on batteries.",
+            publications=["Paper A", "Paper B"],
+            languages=["EN", "zh"],
+            active=False,
+        )
+        need = demand(
+            "d1",
+            station_id="s1",
+            description="需要固态电解质",
+            enterprise="某新能源公司",
+            fields=["new_energy.battery"],
+            keywords=["电解质"],
+            cooperation_modes=["consulting"],
+            region="浙江",
+            budget_wan=50.5,
+            deadline="2025-12-31",
+            status="matching",
+            posted_at=date(2025, 1, 2),
+        )
+        site = Site(
+            id="s1", name="杭州海智基地", kind="base", province="浙江", contact_emails="a@x.cn;b@x.cn"
+        )
+        org = Organization(id="o1", name="旅美中国科协", country="US", description="association")
+        for kind, record in (("experts", full), ("demands", need), ("sites", site), ("organizations", org)):
+            store.upsert(kind, [record])
+            assert store.get(kind, record.id) == record
+        assert store.get("experts", "missing") is None
+
+    def test_pk_is_stable_and_never_reused(self, store: Store) -> None:
+        store.upsert("experts", [expert("e1"), expert("e2")])
+        pks = store.pk_of("experts", ["e1", "e2", "nope"])
+        assert set(pks) == {"e1", "e2"}
+        store.upsert("experts", [expert("e1", bio="changed")])
+        assert store.pk_of("experts", ["e1"]) == {"e1": pks["e1"]}
+        assert store.delete("experts", ["e2", "nope"]) == 1
+        store.upsert("experts", [expert("e2")])
+        assert store.pk_of("experts", ["e2"])["e2"] > max(pks.values())
+
+    def test_get_many_keeps_order_and_skips_missing(self, store: Store) -> None:
+        store.upsert("experts", [expert(f"e{i}") for i in range(5)])
+        found = store.get_many("experts", ["e3", "zz", "e0", "e4"])
+        assert [r.id for r in found] == ["e3", "e0", "e4"]
+
+    def test_list_count_rows_and_pk_lookups(self, store: Store) -> None:
+        store.upsert("experts", [expert(f"e{i}") for i in (3, 1, 2)])
+        assert [r.id for r in store.list("experts")] == ["e3", "e1", "e2"]
+        assert [r.id for r in store.list("experts", order_by_pk=False)] == ["e1", "e2", "e3"]
+        assert [r.id for r in store.list("experts", limit=1, offset=1)] == ["e1"]
+        rows = store.rows("experts")
+        assert [pk for pk, _ in rows] == sorted(pk for pk, _ in rows)
+        by_id = {record.id: pk for pk, record in rows}
+        assert store.pk_of("experts", ["e2", "e3"]) == {"e2": by_id["e2"], "e3": by_id["e3"]}
+        assert store.ids_for_pks("experts", [by_id["e2"], 10_000, by_id["e3"]]) == ["e2", "e3"]
+        assert store.ids_by_pk("experts", [by_id["e1"]]) == {by_id["e1"]: "e1"}
+        assert store.count("demands") == 0
+
+    def test_content_hashes_follow_changes(self, store: Store) -> None:
+        store.upsert("experts", [expert("e1"), expert("e2")])
+        before = store.content_hashes("experts")
+        store.upsert("experts", [expert("e1", keywords=["其他"])])
+        after = store.content_hashes("experts")
+        assert before["e2"] == after["e2"] and before["e1"] != after["e1"]
+
+    def test_upsert_rejects_bad_input(self, store: Store) -> None:
+        with pytest.raises(ValueError, match="appears twice"):
+            store.upsert("experts", [expert("e1"), expert("e1")])
+        with pytest.raises(TypeError, match="Demand"):
+            store.upsert("experts", [demand("d1")])
+        with pytest.raises(ValueError, match="unknown record kind"):
+            store.upsert("people", [])
+        assert store.count("experts") == 0
+
+    def test_transaction_rolls_back_everything(self, store: Store) -> None:
+        with pytest.raises(RuntimeError), store.transaction():
+            store.upsert("experts", [expert("e1")])
+            store.set_meta("k", "v")
+            raise RuntimeError("boom")
+        assert store.count("experts") == 0
+        assert store.get_meta("k") is None
+
+    def test_meta_set_and_replace(self, store: Store) -> None:
+        assert store.get_meta("index_built_at") is None
+        store.set_meta("index_built_at", "2025-01-01")
+        store.set_meta("index_built_at", "2025-02-01")
+        assert store.get_meta("index_built_at") == "2025-02-01"
+
+    def test_match_lifecycle_and_history(self, store: Store) -> None:
+        store.upsert("experts", [expert("e1")])
+        store.upsert("demands", [demand("d1")])
+        created = store.set_match_status("d1", "e1", MatchStatus.RECOMMENDED, score=0.8)
+        assert created.status is MatchStatus.RECOMMENDED and created.score == 0.8
+        store.set_match_status("d1", "e1", "contacted", note="emailed", actor="alice")
+        store.set_match_status("d1", "e1", MatchStatus.NEGOTIATING, actor="alice")
+        final = store.set_match_status("d1", "e1", MatchStatus.SIGNED, actor="bob")
+        assert final.status is MatchStatus.SIGNED and final.score == 0.8 and final.note == "emailed"
+        assert store.get_match("d1", "e1") == final
+        history = store.match_history("d1", "e1")
+        assert [(h.from_status, h.to_status) for h in history] == [
+            (None, MatchStatus.RECOMMENDED),
+            (MatchStatus.RECOMMENDED, MatchStatus.CONTACTED),
+            (MatchStatus.CONTACTED, MatchStatus.NEGOTIATING),
+            (MatchStatus.NEGOTIATING, MatchStatus.SIGNED),
+        ]
+        assert [h.actor for h in history] == ["system", "alice", "alice", "bob"]
+        assert history[1].note == "emailed"
+
+    def test_invalid_transitions_are_refused(self, store: Store) -> None:
+        store.upsert("experts", [expert("e1"), expert("e2")])
+        store.upsert("demands", [demand("d1")])
+        with pytest.raises(InvalidTransition, match="starts as 'recommended'"):
+            store.set_match_status("d1", "e1", MatchStatus.NEGOTIATING)
+        store.set_match_status("d1", "e1", MatchStatus.RECOMMENDED)
+        with pytest.raises(InvalidTransition, match="'recommended' to 'signed'"):
+            store.set_match_status("d1", "e1", MatchStatus.SIGNED)
+        store.set_match_status("d1", "e1", MatchStatus.DECLINED)
+        with pytest.raises(InvalidTransition, match="final"):
+            store.set_match_status("d1", "e1", MatchStatus.CONTACTED)
+        assert store.get_match("d1", "e1").status is MatchStatus.DECLINED  # type: ignore[union-attr]
+        assert len(store.match_history("d1", "e1")) == 2
+        # Imports of history from elsewhere may create a match at any status.
+        imported = store.set_match_status("d1", "e2", MatchStatus.SIGNED, force=True, actor="import")
+        assert imported.status is MatchStatus.SIGNED
+
+    def test_no_response_can_be_contacted_again(self, store: Store) -> None:
+        store.upsert("experts", [expert("e1")])
+        store.upsert("demands", [demand("d1")])
+        store.set_match_status("d1", "e1", "recommended")
+        store.set_match_status("d1", "e1", "no_response")
+        assert store.set_match_status("d1", "e1", "contacted").status is MatchStatus.CONTACTED
+
+    def test_same_status_updates_score_without_event(self, store: Store) -> None:
+        store.upsert("experts", [expert("e1")])
+        store.upsert("demands", [demand("d1")])
+        store.set_match_status("d1", "e1", "recommended", score=0.5)
+        again = store.set_match_status("d1", "e1", "recommended", score=0.9)
+        assert again.score == 0.9
+        assert len(store.match_history("d1", "e1")) == 1
+
+    def test_match_needs_stored_demand_and_expert(self, store: Store) -> None:
+        store.upsert("experts", [expert("e1")])
+        with pytest.raises(RecordNotFound, match="no demand with id 'd9'"):
+            store.set_match_status("d9", "e1", "recommended")
+        assert store.matches() == []
+
+    def test_matches_filters_and_open_engagements(self, store: Store) -> None:
+        store.upsert("experts", [expert("e1"), expert("e2"), expert("e3")])
+        store.upsert("demands", [demand("d1"), demand("d2"), demand("d3")])
+        for demand_id in ("d1", "d2", "d3"):
+            store.set_match_status(demand_id, "e1", "recommended")
+            store.set_match_status(demand_id, "e1", "contacted")
+        store.set_match_status("d2", "e1", "negotiating")
+        store.set_match_status("d3", "e1", "declined")
+        store.set_match_status("d1", "e2", "recommended")
+        store.set_match_status("d1", "e3", "recommended")
+        store.set_match_status("d1", "e3", "contacted")
+        assert store.open_engagements() == {"e1": 2, "e3": 1}
+        assert {m.expert_id for m in store.matches(demand_id="d1")} == {"e1", "e2", "e3"}
+        assert [m.demand_id for m in store.matches(expert_id="e1")] == ["d1", "d2", "d3"]
+        declined = store.matches(statuses=[MatchStatus.DECLINED])
+        assert [(m.demand_id, m.expert_id) for m in declined] == [("d3", "e1")]
+
+    def test_deleting_an_expert_drops_matches_but_keeps_history(self, store: Store) -> None:
+        store.upsert("experts", [expert("e1")])
+        store.upsert("demands", [demand("d1")])
+        store.set_match_status("d1", "e1", "recommended")
+        store.delete("experts", ["e1"])
+        assert store.matches() == []
+        assert len(store.match_history("d1", "e1")) == 1
+
+    def test_concurrent_writers_do_not_fail(self, store: Store, db_url: str) -> None:
+        store.upsert("demands", [demand("d1")])
+        other = Store(db_url)  # a second store on the same database, like a second process
+        errors: list[BaseException] = []
+
+        def work(target: Store, worker: int) -> None:
+            try:
+                for i in range(15):
+                    target.upsert("experts", [expert(f"w{worker}-{i}")])
+                    target.set_match_status("d1", f"w{worker}-{i}", "recommended", score=float(i))
+            except BaseException as exc:  # collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(store if n % 2 else other, n)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        other.close()
+        assert errors == []
+        assert store.count("experts") == 60 and len(store.matches(demand_id="d1")) == 60
