@@ -1,0 +1,242 @@
+"""In-memory metadata of an indexed collection (experts or demands): hard filters and pair features.
+
+Each entry keeps what ranking and filtering need without a database round trip; numpy columns are
+derived lazily so a filter over 100k experts costs a few vectorised comparisons.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from matcher.profiles import Analysis
+from matcher.records import CooperationMode, Demand, DemandStatus, Expert
+
+PROFILE_LANGUAGES = ("zh", "zh-tw", "en", "bi")
+OPEN_DEMAND_STATUSES = (DemandStatus.OPEN, DemandStatus.MATCHING, DemandStatus.NEGOTIATING)
+
+
+@dataclass
+class CorpusEntry:
+    """What retrieval knows about one indexed record."""
+
+    pk: int
+    id: str
+    content_hash: str
+    language: str
+    concepts: list[str]
+    fields: list[str]
+    industries: list[str]
+    country: str = ""
+    city: str = ""
+    languages: list[str] = field(default_factory=list)
+    cooperation_modes: list[str] = field(default_factory=list)
+    active: bool = True
+    updated_at: str | None = None
+    groups: list[str] = field(default_factory=list)
+
+    @classmethod
+    def for_expert(cls, pk: int, expert: Expert, content_hash: str, analysis: Analysis) -> CorpusEntry:
+        """Entry for an expert; ``groups`` are the expert's organisations."""
+        return cls(
+            pk=pk,
+            id=expert.id,
+            content_hash=content_hash,
+            language=analysis.language,
+            concepts=list(analysis.concepts),
+            fields=list(analysis.fields),
+            industries=list(analysis.industries),
+            country=expert.country,
+            city=expert.city or "",
+            languages=list(expert.languages),
+            cooperation_modes=[m.value for m in expert.cooperation_modes],
+            active=expert.active,
+            updated_at=expert.updated_at.isoformat() if expert.updated_at else None,
+            groups=list(expert.organizations),
+        )
+
+    @classmethod
+    def for_demand(cls, pk: int, demand: Demand, content_hash: str, analysis: Analysis) -> CorpusEntry:
+        """Entry for a demand; ``groups`` holds its station, ``active`` means still open for matching."""
+        return cls(
+            pk=pk,
+            id=demand.id,
+            content_hash=content_hash,
+            language=analysis.language,
+            concepts=list(analysis.concepts),
+            fields=list(analysis.fields),
+            industries=list(analysis.industries),
+            city=demand.region or "",
+            cooperation_modes=[m.value for m in demand.cooperation_modes],
+            active=demand.status in OPEN_DEMAND_STATUSES,
+            updated_at=demand.posted_at.isoformat() if demand.posted_at else None,
+            groups=[demand.station_id] if demand.station_id else [],
+        )
+
+
+@dataclass
+class Filters:
+    """Hard filters; an empty list means "any".
+
+    Attributes:
+        industries: catalogue industry codes (any match).
+        fields: catalogue field codes (any match).
+        countries: ISO country codes.
+        regions: city or country names/codes, matched case-insensitively.
+        cooperation_modes: accepted cooperation modes (any match; experts with none listed pass).
+        languages: languages the expert speaks or writes (any match).
+        active_only: drop inactive experts / closed demands.
+        exclude_ids: ids never returned.
+    """
+
+    industries: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    cooperation_modes: list[CooperationMode] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    active_only: bool = True
+    exclude_ids: list[str] = field(default_factory=list)
+
+
+class Corpus:
+    """Entries of one collection, addressable by pk and id, with vectorised filters."""
+
+    def __init__(self, entries: Iterable[CorpusEntry] = ()) -> None:
+        self._entries: dict[int, CorpusEntry] = {}
+        self._by_id: dict[str, int] = {}
+        self._columns: dict[str, np.ndarray] | None = None
+        self._sorted: list[CorpusEntry] | None = None
+        for entry in entries:
+            self.put(entry)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def put(self, entry: CorpusEntry) -> None:
+        """Insert or replace an entry."""
+        old = self._by_id.get(entry.id)
+        if old is not None and old != entry.pk:
+            self._entries.pop(old, None)
+        self._entries[entry.pk] = entry
+        self._by_id[entry.id] = entry.pk
+        self._columns = None
+        self._sorted = None
+
+    def remove(self, ids: Iterable[str]) -> list[int]:
+        """Remove entries by id; returns their pks."""
+        pks = [pk for i in ids if (pk := self._by_id.pop(i, None)) is not None]
+        for pk in pks:
+            self._entries.pop(pk, None)
+        self._columns = None
+        self._sorted = None
+        return pks
+
+    def get(self, pk: int) -> CorpusEntry:
+        """Entry by pk (KeyError when absent)."""
+        return self._entries[pk]
+
+    def pk_of(self, record_id: str) -> int | None:
+        """The pk of an id, or None."""
+        return self._by_id.get(record_id)
+
+    def entries(self) -> list[CorpusEntry]:
+        """All entries ordered by pk (cached until the next change)."""
+        if self._sorted is None:
+            self._sorted = [self._entries[pk] for pk in sorted(self._entries)]
+        return self._sorted
+
+    def hashes(self) -> dict[str, str]:
+        """id → content hash, to find changed records."""
+        return {e.id: e.content_hash for e in self._entries.values()}
+
+    def checksum(self) -> str:
+        """Order-independent checksum of the indexed content."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for record_id, content_hash in sorted(self.hashes().items()):
+            digest.update(f"{record_id}={content_hash};".encode())
+        return digest.hexdigest()
+
+    def _cols(self) -> dict[str, np.ndarray]:
+        if self._columns is None:
+            entries = self.entries()
+            self._columns = {
+                "pk": np.array([e.pk for e in entries], dtype=np.int64),
+                "active": np.array([e.active for e in entries], dtype=bool),
+                "country": np.array([e.country for e in entries], dtype=object),
+                "city": np.array([e.city.lower() for e in entries], dtype=object),
+            }
+        return self._columns
+
+    def allowed_pks(self, filters: Filters) -> np.ndarray | None:
+        """Sorted pks passing the filters, or None when every entry passes."""
+        cols = self._cols()
+        entries = self.entries()
+        mask = np.ones(len(entries), dtype=bool)
+        if filters.active_only:
+            mask &= cols["active"]
+        if filters.countries:
+            mask &= np.isin(cols["country"], [c.upper() for c in filters.countries])
+        if filters.regions:
+            wanted = {r.lower() for r in filters.regions}
+            mask &= np.array([e.city.lower() in wanted or e.country.lower() in wanted for e in entries])
+        set_filters: list[tuple[set[str], str]] = [
+            (set(filters.industries), "industries"),
+            (set(filters.fields), "fields"),
+            ({m.value for m in filters.cooperation_modes}, "cooperation_modes"),
+            ({lang.lower() for lang in filters.languages}, "languages"),
+        ]
+        for wanted_set, attribute in set_filters:
+            if wanted_set:
+                mask &= np.array([_passes(e, attribute, wanted_set) for e in entries], dtype=bool)
+        if filters.exclude_ids:
+            excluded = {self._by_id[i] for i in filters.exclude_ids if i in self._by_id}
+            mask &= ~np.isin(cols["pk"], list(excluded))
+        if mask.all():
+            return None
+        return cols["pk"][mask]
+
+    def save(self, path: Path) -> None:
+        """Write all entries as JSON, atomically."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = json.dumps([asdict(e) for e in self.entries()], ensure_ascii=False)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".corpus-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> Corpus:
+        """Read entries written by `save`."""
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return cls(CorpusEntry(**row) for row in rows)
+
+
+def _passes(entry: CorpusEntry, attribute: str, wanted: set[str]) -> bool:
+    values: Sequence[str] = getattr(entry, attribute)
+    if attribute == "cooperation_modes" and not values:
+        return True  # an expert who states no preference is open to any mode
+    if attribute == "languages":
+        spoken = {v.lower() for v in values} | _written_languages(entry.language)
+        return bool(spoken & wanted)
+    return bool(set(values) & wanted)
+
+
+def _written_languages(profile_language: str) -> set[str]:
+    return {"zh", "en"} if profile_language == "bi" else {profile_language.split("-")[0]}
+
+
+def age_in_days(entry: CorpusEntry, today: date) -> float:
+    """Days since the profile was last updated (a large age when unknown)."""
+    if not entry.updated_at:
+        return 3 * 365.0
+    return float(max((today - date.fromisoformat(entry.updated_at)).days, 0))

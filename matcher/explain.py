@@ -1,0 +1,128 @@
+"""Why an expert was recommended: matched terms in both languages, shared fields, top contributions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embeddings.glossary import Glossary
+from matcher.catalog import Catalogue
+from matcher.corpus import CorpusEntry
+from matcher.features import FEATURE_LABELS, FEATURE_NAMES
+from matcher.profiles import CONCEPT_PREFIX, Analysis
+
+
+@dataclass(frozen=True)
+class Term:
+    """A technical term shown in both languages."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One feature's share of the score."""
+
+    feature: str
+    value: float
+    contribution: float
+    label_zh: str
+    label_en: str
+
+
+@dataclass
+class Explanation:
+    """Readable reasons for one recommendation, in Chinese and English."""
+
+    matched_terms: list[Term] = field(default_factory=list)
+    matched_words: list[str] = field(default_factory=list)
+    shared_fields: list[Term] = field(default_factory=list)
+    contributions: list[Contribution] = field(default_factory=list)
+    text_zh: str = ""
+    text_en: str = ""
+
+
+class Explainer:
+    """Builds explanations from the query analysis, the candidate's entry and its features.
+
+    Args:
+        glossary: translates concept ids into zh/en terms.
+        catalogue: labels catalogue fields.
+        max_terms: how many matched terms to list.
+        max_contributions: how many feature contributions to list.
+    """
+
+    def __init__(
+        self, glossary: Glossary, catalogue: Catalogue, max_terms: int = 6, max_contributions: int = 3
+    ) -> None:
+        self.glossary = glossary
+        self.catalogue = catalogue
+        self.max_terms = max_terms
+        self.max_contributions = max_contributions
+
+    def explain(
+        self,
+        query: Analysis,
+        entry: CorpusEntry,
+        features: np.ndarray,
+        contributions: np.ndarray,
+        matched_words: list[str],
+    ) -> Explanation:
+        """Explanation of one candidate given its feature row and contribution row."""
+        entry_concepts = set(entry.concepts)
+        concepts = [c for c in query.concepts if c in entry_concepts][: self.max_terms]
+        terms = [Term(self.glossary.translate(c, "zh"), self.glossary.translate(c, "en")) for c in concepts]
+        concept_labels = {t.zh for t in terms} | {t.en.lower() for t in terms}
+        words = [
+            w
+            for w in matched_words
+            if not w.startswith(CONCEPT_PREFIX) and w not in concept_labels and len(w) > 1
+        ][: self.max_terms]
+        shared = [code for code in query.fields if code in set(entry.fields)]
+        fields = [Term(self.catalogue.label(c, "zh"), self.catalogue.label(c, "en")) for c in shared]
+        order = np.argsort(-contributions)
+        top = [
+            Contribution(
+                feature=FEATURE_NAMES[i],
+                value=round(float(features[i]), 4),
+                contribution=round(float(contributions[i]), 4),
+                label_zh=FEATURE_LABELS[FEATURE_NAMES[i]][0],
+                label_en=FEATURE_LABELS[FEATURE_NAMES[i]][1],
+            )
+            for i in order[: self.max_contributions]
+            if contributions[i] > 0
+        ]
+        explanation = Explanation(terms, words, fields, top)
+        explanation.text_zh = _text_zh(explanation, features)
+        explanation.text_en = _text_en(explanation, features)
+        return explanation
+
+
+def _text_zh(e: Explanation, features: np.ndarray) -> str:
+    parts = []
+    if e.matched_terms:
+        parts.append("匹配术语：" + "、".join(f"{t.zh}（{t.en}）" for t in e.matched_terms))
+    elif e.matched_words:
+        parts.append("匹配关键词：" + "、".join(e.matched_words))
+    if e.shared_fields:
+        parts.append("共同领域：" + "、".join(t.zh for t in e.shared_fields))
+    parts.append(f"语义相似度 {features[FEATURE_NAMES.index('dense')]:.2f}")
+    if e.contributions:
+        parts.append("主要依据：" + "、".join(c.label_zh for c in e.contributions))
+    return "；".join(parts) + "。"
+
+
+def _text_en(e: Explanation, features: np.ndarray) -> str:
+    parts = []
+    if e.matched_terms:
+        parts.append("Matched terms: " + ", ".join(f"{t.en} ({t.zh})" for t in e.matched_terms))
+    elif e.matched_words:
+        parts.append("Matched keywords: " + ", ".join(e.matched_words))
+    if e.shared_fields:
+        parts.append("Shared fields: " + ", ".join(t.en for t in e.shared_fields))
+    parts.append(f"semantic similarity {features[FEATURE_NAMES.index('dense')]:.2f}")
+    if e.contributions:
+        parts.append("main reasons: " + ", ".join(c.label_en for c in e.contributions))
+    return "; ".join(parts) + "."

@@ -1,0 +1,199 @@
+"""Search indexes of one collection (experts or demands): FAISS + BM25 + corpus metadata.
+
+A collection is saved as a versioned directory plus a ``CURRENT`` pointer replaced atomically, so a
+reader always sees a complete, consistent set of files and a crash mid-save leaves the previous one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from embeddings.cache import EmbeddingCache
+from embeddings.encoders.base import Encoder
+from embeddings.index.base import IndexMismatchError
+from embeddings.index.faiss_index import FaissIndex
+from embeddings.lexical import BM25Index
+from matcher.corpus import Corpus, CorpusEntry
+from matcher.profiles import Analyzer
+from matcher.records import Demand, Expert, Record
+
+CollectionKind = Literal["experts", "demands"]
+
+
+def record_hash(record: Record) -> str:
+    """Content hash of a record (any field change re-embeds it)."""
+    return hashlib.sha256(record.model_dump_json().encode("utf-8")).hexdigest()
+
+
+@dataclass
+class RefreshReport:
+    """What an incremental refresh changed."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """True when anything was added, updated or removed."""
+        return bool(self.added or self.updated or self.removed)
+
+
+class Collection:
+    """Dense index, lexical index and corpus of one kind of record, kept in step.
+
+    Args:
+        kind: ``experts`` (documents) or ``demands`` (queries).
+        dense: the FAISS vector index keyed by store pk.
+        lexical: the BM25 index keyed by store pk.
+        corpus: metadata entries keyed by store pk.
+    """
+
+    def __init__(self, kind: CollectionKind, dense: FaissIndex, lexical: BM25Index, corpus: Corpus) -> None:
+        self.kind = kind
+        self.dense = dense
+        self.lexical = lexical
+        self.corpus = corpus
+
+    @classmethod
+    def empty(cls, kind: CollectionKind, encoder: Encoder, index_kind: str = "flat") -> Collection:
+        """A collection with nothing indexed yet."""
+        return cls(kind, FaissIndex(encoder.dim, encoder.id, kind=index_kind), BM25Index(), Corpus())
+
+    def __len__(self) -> int:
+        return len(self.corpus)
+
+    def upsert(
+        self,
+        rows: Sequence[tuple[int, Record]],
+        analyzer: Analyzer,
+        encoder: Encoder,
+        cache: EmbeddingCache | None = None,
+        show_progress: bool = False,
+    ) -> None:
+        """Analyse, embed and index records (new or changed) without rebuilding the rest."""
+        if not rows:
+            return
+        entries: list[CorpusEntry] = []
+        texts: list[str] = []
+        term_lists: list[list[str]] = []
+        for pk, record in rows:
+            if isinstance(record, Expert):
+                analysis = analyzer.analyze_expert(record)
+                entries.append(CorpusEntry.for_expert(pk, record, record_hash(record), analysis))
+            elif isinstance(record, Demand):
+                analysis = analyzer.analyze_demand(record)
+                entries.append(CorpusEntry.for_demand(pk, record, record_hash(record), analysis))
+            else:
+                raise TypeError(f"cannot index {type(record).__name__} in the {self.kind} collection")
+            texts.append(analysis.text)
+            term_lists.append(list(analysis.terms))
+        role = "document" if self.kind == "experts" else "query"
+        if cache is not None:
+            vectors = cache.encode(encoder, texts, kind=role, show_progress=show_progress)
+        elif role == "document":
+            vectors = encoder.encode_documents(texts, show_progress=show_progress)
+        else:
+            vectors = encoder.encode_queries(texts, show_progress=show_progress)
+        stale = [e.pk for e in entries if (old := self.corpus.pk_of(e.id)) is not None and old != e.pk]
+        if stale:
+            self._drop_pks(np.array(stale, dtype=np.int64))
+        ids = np.array([e.pk for e in entries], dtype=np.int64)
+        self.dense.add(ids, vectors)
+        self.lexical.add(ids, term_lists)
+        for entry in entries:
+            self.corpus.put(entry)
+
+    def remove(self, record_ids: Sequence[str]) -> int:
+        """Remove records by id; returns how many were indexed."""
+        pks = self.corpus.remove(record_ids)
+        if pks:
+            self._drop_pks(np.array(pks, dtype=np.int64))
+        return len(pks)
+
+    def _drop_pks(self, pks: np.ndarray) -> None:
+        self.dense.remove(pks)
+        self.lexical.remove(pks)
+
+    def save(self, directory: Path) -> Path:
+        """Save as a new version and switch the ``CURRENT`` pointer to it atomically."""
+        directory.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        version = Path(tempfile.mkdtemp(dir=directory, prefix=f"v{stamp}-"))
+        checksum = self.corpus.checksum()
+        self.dense.save(version / "dense", checksum=checksum)
+        self.lexical.save(version / "lexical")
+        self.corpus.save(version / "corpus.json")
+        manifest = {"kind": self.kind, "count": len(self.corpus), "checksum": checksum, "saved_at": stamp}
+        (version / "collection.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        _write_atomic(directory / "CURRENT", version.name)
+        for old in directory.glob("v*"):
+            if old.is_dir() and old.name != version.name:
+                shutil.rmtree(old, ignore_errors=True)
+        return version
+
+    @classmethod
+    def load(cls, kind: CollectionKind, directory: Path, encoder_id: str) -> Collection:
+        """Load the current version.
+
+        Raises:
+            FileNotFoundError: when no index was built yet.
+            IndexMismatchError: when the index was built by another encoder.
+        """
+        pointer = directory / "CURRENT"
+        if not pointer.exists():
+            raise FileNotFoundError(f"no {kind} index in {directory}: run `haizhi build-index` first")
+        version = directory / pointer.read_text(encoding="utf-8").strip()
+        dense = FaissIndex.load(version / "dense", expected_encoder_id=encoder_id)
+        lexical = BM25Index.load(version / "lexical")
+        corpus = Corpus.load(version / "corpus.json")
+        if len(dense) != len(corpus):
+            raise IndexMismatchError(
+                f"{version}: dense index holds {len(dense)} vectors but the corpus {len(corpus)} entries"
+            )
+        return cls(kind, dense, lexical, corpus)
+
+
+def refresh_collection(
+    collection: Collection,
+    rows: Sequence[tuple[int, Record]],
+    analyzer: Analyzer,
+    encoder: Encoder,
+    cache: EmbeddingCache | None = None,
+    show_progress: bool = False,
+) -> RefreshReport:
+    """Bring a collection in line with the store's rows: index new/changed, drop deleted."""
+    known = collection.corpus.hashes()
+    current_ids = {record.id for _, record in rows}
+    changed = [(pk, r) for pk, r in rows if known.get(r.id) != record_hash(r)]
+    removed = [record_id for record_id in known if record_id not in current_ids]
+    report = RefreshReport(
+        added=sum(1 for _, r in changed if r.id not in known),
+        updated=sum(1 for _, r in changed if r.id in known),
+        removed=len(removed),
+        unchanged=len(rows) - len(changed),
+    )
+    collection.remove(removed)
+    collection.upsert(changed, analyzer, encoder, cache=cache, show_progress=show_progress)
+    return report
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.name)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,158 @@
+"""Turn records into what retrieval needs: texts to embed, lexical terms, concepts, catalogue tags.
+
+Experts are documents and demands are queries. The `Analyzer` wires the tokenizer, the zh↔en glossary
+and the guidance catalogue together so every path (index build, online query, batch) sees the same terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from embeddings.glossary import Glossary
+from embeddings.text import detect_language
+from embeddings.tokenize import Tokenizer
+from matcher.catalog import Catalogue
+from matcher.records import CooperationMode, Demand, Expert
+
+CONCEPT_PREFIX = "c:"
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Analysed text of one record or free-text query.
+
+    Attributes:
+        text: the text that is embedded.
+        language: ``zh``, ``zh-tw``, ``en`` or ``bi`` (both Chinese and English content).
+        terms: lexical terms (jieba/English tokens plus ``c:<concept>`` glossary concept terms).
+        concepts: glossary concept ids found in the text, in order of appearance.
+        fields: catalogue field codes (explicit or tagged from the text).
+        industries: catalogue industry codes.
+    """
+
+    text: str
+    language: str
+    terms: tuple[str, ...]
+    concepts: tuple[str, ...]
+    fields: tuple[str, ...]
+    industries: tuple[str, ...]
+    cooperation_modes: tuple[CooperationMode, ...] = field(default=())
+
+    @cached_property
+    def concept_set(self) -> frozenset[str]:
+        """The concepts as a set, for overlap features."""
+        return frozenset(self.concepts)
+
+
+def profile_language(text: str) -> str:
+    """Classify a profile's language: ``bi`` when it carries substantial Chinese and English text."""
+    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    if han >= 20 and latin >= 120:
+        return "bi"
+    return detect_language(text) or "en"
+
+
+def expert_text(expert: Expert) -> str:
+    """The expert's document text: fields, keywords, bio and a few publications."""
+    parts = [
+        "；".join(expert.fields),
+        "；".join(expert.keywords),
+        expert.title or "",
+        expert.bio,
+        "；".join(expert.publications[:3]),
+    ]
+    return "\n".join(part for part in parts if part)
+
+
+def demand_text(demand: Demand) -> str:
+    """The demand's query text: title, description, fields and keywords."""
+    parts = [demand.title, demand.description, "；".join(demand.fields), "；".join(demand.keywords)]
+    return "\n".join(part for part in parts if part)
+
+
+class Analyzer:
+    """Analyses experts, demands and free-text needs with one tokenizer, glossary and catalogue.
+
+    Args:
+        glossary: the zh↔en technical glossary (bundled default when omitted).
+        catalogue: the guidance catalogue (bundled default when omitted).
+        max_tags: how many catalogue fields to tag from free text.
+    """
+
+    def __init__(
+        self, glossary: Glossary | None = None, catalogue: Catalogue | None = None, max_tags: int = 3
+    ) -> None:
+        self.glossary = glossary or Glossary.load()
+        self.catalogue = catalogue or Catalogue.load()
+        self.max_tags = max_tags
+        words = [*self.glossary.zh_terms(), *self.catalogue.terms()]
+        self.tokenizer = Tokenizer(user_words=words)
+
+    def analyze_text(
+        self,
+        text: str,
+        *,
+        fields: Iterable[str] = (),
+        industries: Iterable[str] = (),
+        cooperation_modes: Iterable[CooperationMode] = (),
+    ) -> Analysis:
+        """Analyse any text; explicit fields/industries are merged with tags found in the text."""
+        concepts = tuple(self.glossary.concept_ids(text))
+        terms = (*self.tokenizer.tokenize(text), *(CONCEPT_PREFIX + c for c in concepts))
+        tagged = [code for code, _ in self.catalogue.tag(text, top=self.max_tags)]
+        field_codes = _unique([*self._field_codes(fields), *tagged])
+        industry_codes = _unique(
+            [*self._industry_codes(industries), *(code.split(".", 1)[0] for code in field_codes)]
+        )
+        return Analysis(
+            text=text,
+            language=profile_language(text),
+            terms=terms,
+            concepts=concepts,
+            fields=tuple(field_codes),
+            industries=tuple(industry_codes),
+            cooperation_modes=tuple(cooperation_modes),
+        )
+
+    def analyze_expert(self, expert: Expert) -> Analysis:
+        """Analyse an expert profile (a document)."""
+        return self.analyze_text(
+            expert_text(expert),
+            industries=expert.industries,
+            cooperation_modes=expert.cooperation_modes,
+        )
+
+    def analyze_demand(self, demand: Demand) -> Analysis:
+        """Analyse an enterprise demand (a query)."""
+        return self.analyze_text(
+            demand_text(demand),
+            industries=[demand.industry] if demand.industry else [],
+            cooperation_modes=demand.cooperation_modes,
+        )
+
+    def query_weights(self, analysis: Analysis, concept_weight: float = 1.5) -> dict[str, float]:
+        """Lexical query: each token once, glossary concepts weighted so they carry across languages."""
+        weights: dict[str, float] = {}
+        for term in analysis.terms:
+            weight = concept_weight if term.startswith(CONCEPT_PREFIX) else 1.0
+            weights[term] = max(weights.get(term, 0.0), weight)
+        return weights
+
+    def _field_codes(self, values: Iterable[str]) -> list[str]:
+        known = {f.code for f in self.catalogue.fields}
+        return [v for v in values if v in known]
+
+    def _industry_codes(self, values: Iterable[str]) -> list[str]:
+        codes = []
+        for value in values:
+            code = self.catalogue.resolve_industry(value)
+            if code:
+                codes.append(code)
+        return codes
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))

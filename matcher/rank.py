@@ -1,0 +1,104 @@
+"""Rankers over pair features, as scikit-learn estimators with JSON-serialisable parameters."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from matcher.features import FEATURE_NAMES
+
+
+class LinearRanker(BaseEstimator):
+    """A transparent weighted sum of pair features; each weight is a parameter.
+
+    The defaults were chosen so semantic similarity leads, shared technical terms (which carry across
+    languages through the glossary) and the per-language BM25 score refine it, catalogue fit and
+    cooperation mode break ties, and busy experts are gently pushed down so one popular expert is not
+    proposed for everything.
+
+    Args:
+        dense: weight of the dense cosine similarity.
+        lexical: weight of the per-language normalised BM25 score.
+        concept_overlap: weight of the share of the demand's glossary concepts the profile covers.
+        field_match: weight of the share of the demand's catalogue fields the expert shares.
+        industry_match: weight of sharing an industry.
+        cooperation_match: weight of a compatible cooperation mode.
+        language_fit: weight of the expert working in the demand's language.
+        freshness: weight of a recently updated profile.
+        load: weight of current open engagements (negative: busy experts rank lower).
+    """
+
+    def __init__(
+        self,
+        dense: float = 1.0,
+        lexical: float = 0.3,
+        concept_overlap: float = 0.4,
+        field_match: float = 0.15,
+        industry_match: float = 0.1,
+        cooperation_match: float = 0.05,
+        language_fit: float = 0.02,
+        freshness: float = 0.04,
+        load: float = -0.05,
+    ) -> None:
+        self.dense = dense
+        self.lexical = lexical
+        self.concept_overlap = concept_overlap
+        self.field_match = field_match
+        self.industry_match = industry_match
+        self.cooperation_match = cooperation_match
+        self.language_fit = language_fit
+        self.freshness = freshness
+        self.load = load
+
+    def fit(self, X: np.ndarray, y: object = None, groups: object = None) -> LinearRanker:
+        """Fix the coefficient vector from the parameters (a linear ranker learns nothing itself)."""
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != len(FEATURE_NAMES):
+            raise ValueError(f"expected a (n, {len(FEATURE_NAMES)}) feature matrix, got shape {X.shape}")
+        self.coef_ = self._coefficients()
+        self.n_features_in_ = X.shape[1]
+        self.feature_names_in_ = np.array(FEATURE_NAMES, dtype=object)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Scores of the feature rows (higher is better)."""
+        return np.asarray(X, dtype=np.float64) @ self._coefficients()
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """Per-feature contribution (weight × value) of each row; rows sum to `predict`."""
+        return np.asarray(X, dtype=np.float64) * self._coefficients()
+
+    def _coefficients(self) -> np.ndarray:
+        return np.array([getattr(self, name) for name in FEATURE_NAMES], dtype=np.float64)
+
+
+def save_params(estimator: BaseEstimator, path: Path) -> None:
+    """Write an estimator's class and parameters as JSON (atomically)."""
+    payload = {"class": type(estimator).__name__, "params": estimator.get_params()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".params-", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, indent=2, ensure_ascii=False)
+    os.replace(tmp, path)
+
+
+def load_ranker(path: Path) -> LinearRanker:
+    """Load a `LinearRanker` from params JSON written by `save_params`.
+
+    Raises:
+        ValueError: if the file names another class or unknown parameters.
+    """
+    payload: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if payload.get("class") != LinearRanker.__name__:
+        raise ValueError(f"{path}: expected LinearRanker params, found class {payload.get('class')!r}")
+    params = payload.get("params", {})
+    unknown = set(params) - set(LinearRanker().get_params())
+    if unknown:
+        raise ValueError(f"{path}: unknown LinearRanker parameters {sorted(unknown)}")
+    return LinearRanker(**params)

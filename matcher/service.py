@@ -1,0 +1,307 @@
+"""The `Matcher` facade: one object the CLI, API, batch and notebooks use for matching.
+
+Flow: text → analyse (normalise, tokenise, glossary, catalogue) → encode → hybrid retrieval under hard
+filters → pair features → ranker → explanation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+from sklearn.base import clone
+
+from embeddings.cache import EmbeddingCache
+from embeddings.encoders import create_encoder
+from embeddings.encoders.base import Encoder
+from embeddings.index.faiss_index import set_num_threads
+from matcher.config import Settings
+from matcher.corpus import Filters
+from matcher.explain import Explainer, Explanation
+from matcher.features import FEATURE_NAMES, PairFeatureBuilder
+from matcher.indexes import Collection, CollectionKind, RefreshReport, refresh_collection
+from matcher.profiles import Analysis, Analyzer
+from matcher.rank import LinearRanker, load_ranker
+from matcher.records import Demand, Expert
+from matcher.retrieve import Candidates, HybridRetriever, RetrievalMode
+from matcher.store import Store
+
+
+@dataclass
+class Recommendation:
+    """One recommended expert (or demand, for expert → demand search)."""
+
+    id: str
+    rank: int
+    score: float
+    features: dict[str, float]
+    explanation: Explanation | None = None
+    record: Expert | Demand | None = None
+
+
+@dataclass
+class BuildReport:
+    """Counts of a full or incremental index build."""
+
+    experts: RefreshReport = field(default_factory=RefreshReport)
+    demands: RefreshReport = field(default_factory=RefreshReport)
+    cache_hits: int = 0
+    cache_misses: int = 0
+
+
+class Matcher:
+    """Recommend experts for needs, and demands for experts.
+
+    Args:
+        settings: data locations and matching configuration.
+        store: an open store (created from the settings when omitted).
+        encoder: the text encoder (created from ``settings.encoder`` when omitted).
+        ranker: the ranker (from ``settings.ranker_params`` or defaults when omitted).
+        analyzer: text analyser (bundled glossary and catalogue when omitted).
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        store: Store | None = None,
+        encoder: Encoder | None = None,
+        ranker: LinearRanker | None = None,
+        analyzer: Analyzer | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.store = store or Store(self.settings.resolved_database_url)
+        self.store.create_schema()
+        self._encoder = encoder
+        self._analyzer = analyzer
+        if ranker is None and self.settings.ranker_params:
+            ranker = load_ranker(self.settings.ranker_params)
+        self.ranker = (ranker or LinearRanker()).fit(np.zeros((1, len(FEATURE_NAMES))))
+        self.features = PairFeatureBuilder().fit()
+        self.retriever = HybridRetriever(
+            fusion=self.settings.fusion,
+            rrf_k=self.settings.rrf_k,
+            dense_candidates=self.settings.dense_candidates,
+            lexical_candidates=self.settings.lexical_candidates,
+        )
+        self.cache = EmbeddingCache(self.settings.cache_dir)
+        # single queries are fastest on one BLAS/OpenMP thread; batch work sets its own
+        set_num_threads(self.settings.search_threads)
+        self._collections: dict[str, Collection] = {}
+
+    @property
+    def encoder(self) -> Encoder:
+        """The encoder, created on first use (model weights load lazily)."""
+        if self._encoder is None:
+            self._encoder = create_encoder(self.settings.encoder, threads=self.settings.encoder_threads)
+        return self._encoder
+
+    @property
+    def analyzer(self) -> Analyzer:
+        """The text analyser, created on first use."""
+        if self._analyzer is None:
+            self._analyzer = Analyzer()
+        return self._analyzer
+
+    @cached_property
+    def explainer(self) -> Explainer:
+        """Explanation builder sharing the analyser's glossary and catalogue."""
+        return Explainer(self.analyzer.glossary, self.analyzer.catalogue)
+
+    # ---- indexes -------------------------------------------------------------------------------
+    def collection(self, kind: CollectionKind) -> Collection:
+        """The loaded collection, loading it from disk on first use."""
+        if kind not in self._collections:
+            self._collections[kind] = Collection.load(kind, self.settings.index_dir / kind, self.encoder.id)
+        return self._collections[kind]
+
+    def build_index(self, *, full: bool = False, show_progress: bool = False) -> BuildReport:
+        """Index experts and demands; incremental unless ``full`` (re-embeds only changed records)."""
+        report = BuildReport()
+        hits, misses = self.cache.hits, self.cache.misses
+        for kind in ("experts", "demands"):
+            collection = None if full else self._try_load(kind)
+            if collection is None:
+                collection = Collection.empty(kind, self.encoder, self._index_kind(kind))
+            rows = self.store.rows(kind)
+            refresh = refresh_collection(
+                collection, rows, self.analyzer, self.encoder, cache=self.cache, show_progress=show_progress
+            )
+            setattr(report, kind, refresh)
+            collection.save(self.settings.index_dir / kind)
+            self._collections[kind] = collection
+        self.cache.save()
+        report.cache_hits, report.cache_misses = self.cache.hits - hits, self.cache.misses - misses
+        return report
+
+    def _try_load(self, kind: CollectionKind) -> Collection | None:
+        try:
+            return self.collection(kind)
+        except FileNotFoundError:
+            return None
+
+    def _index_kind(self, kind: CollectionKind) -> str:
+        return self.settings.index_kind if kind == "experts" else "flat"
+
+    def index_records(self, kind: CollectionKind, ids: Sequence[str], *, save: bool = True) -> None:
+        """Index (or re-index) stored records right after a write, so they are matchable at once."""
+        collection = self.collection(kind)
+        pks = self.store.pk_of(kind, list(ids))
+        records = self.store.get_many(kind, list(pks))
+        rows = [(pks[r.id], r) for r in records]
+        collection.upsert(rows, self.analyzer, self.encoder, cache=self.cache)
+        missing = [i for i in ids if i not in pks]
+        collection.remove(missing)
+        if save:
+            collection.save(self.settings.index_dir / kind)
+
+    # ---- recommendation ------------------------------------------------------------------------
+    def recommend(
+        self,
+        text: str | None = None,
+        *,
+        demand_id: str | None = None,
+        k: int = 10,
+        filters: Filters | None = None,
+        explain: bool = True,
+        mode: RetrievalMode = "hybrid",
+        rank: bool = True,
+    ) -> list[Recommendation]:
+        """Top-``k`` experts for a free-text need or a stored demand.
+
+        Args:
+            text: a need in Chinese or English (traditional Chinese is fine).
+            demand_id: a stored demand to match instead of ``text``.
+            k: number of experts.
+            filters: hard filters (industry, field, country, region, cooperation mode, language …).
+            explain: attach explanations and expert records.
+            mode: ``hybrid`` (default), or ``dense`` / ``lexical`` baselines.
+            rank: apply the ranker; when False the fused retrieval order is returned.
+
+        Raises:
+            ValueError: when neither or both of ``text`` and ``demand_id`` are given, or the demand
+                is unknown.
+        """
+        analysis = self._query_analysis(text, demand_id)
+        vector = self.encoder.encode_queries([analysis.text])[0]
+        return self.recommend_analysis(
+            analysis, vector, k=k, filters=filters, explain=explain, mode=mode, rank=rank
+        )
+
+    def recommend_many(
+        self, demands: Sequence[Demand], *, k: int = 10, filters: Filters | None = None, explain: bool = True
+    ) -> list[list[Recommendation]]:
+        """Recommendations for many demands, encoding them in one batch."""
+        analyses = [self.analyzer.analyze_demand(d) for d in demands]
+        vectors = self.cache.encode(self.encoder, [a.text for a in analyses], kind="query")
+        return [
+            self.recommend_analysis(a, v, k=k, filters=filters, explain=explain)
+            for a, v in zip(analyses, vectors, strict=True)
+        ]
+
+    def _query_analysis(self, text: str | None, demand_id: str | None) -> Analysis:
+        if (text is None) == (demand_id is None):
+            raise ValueError("give either a need text or a demand id")
+        if demand_id is not None:
+            demand = self.store.get("demands", demand_id)
+            if not isinstance(demand, Demand):
+                raise ValueError(f"unknown demand {demand_id!r}")
+            return self.analyzer.analyze_demand(demand)
+        assert text is not None
+        if not text.strip():
+            raise ValueError("the need text is empty")
+        return self.analyzer.analyze_text(text)
+
+    def recommend_analysis(
+        self,
+        analysis: Analysis,
+        vector: np.ndarray,
+        *,
+        k: int = 10,
+        filters: Filters | None = None,
+        explain: bool = True,
+        mode: RetrievalMode = "hybrid",
+        rank: bool = True,
+    ) -> list[Recommendation]:
+        """Recommend for an already analysed and encoded query (batch and evaluation paths)."""
+        experts = self.collection("experts")
+        allowed = experts.corpus.allowed_pks(filters or Filters())
+        retriever = self.retriever if mode == "hybrid" else _with_mode(self.retriever, mode)
+        candidates = retriever.retrieve(
+            vector,
+            self.analyzer.query_weights(analysis),
+            dense_index=experts.dense,
+            lexical_index=experts.lexical,
+            corpus=experts.corpus,
+            allowed=allowed,
+            limit=max(self.settings.rerank_depth, k),
+        )
+        return self._rank(analysis, candidates, experts, k, explain, rank)
+
+    def _rank(
+        self,
+        analysis: Analysis,
+        candidates: Candidates,
+        collection: Collection,
+        k: int,
+        explain: bool,
+        rank: bool,
+    ) -> list[Recommendation]:
+        if len(candidates) == 0:
+            return []
+        loads = self.store.open_engagements() if collection.kind == "experts" else {}
+        features = self.features.build(analysis, candidates, collection.corpus, loads)
+        scores = self.ranker.predict(features) if rank else candidates.fused
+        order = np.argsort(-scores, kind="stable")[:k]
+        contributions = self.ranker.contributions(features)
+        entries = [collection.corpus.get(int(candidates.pks[i])) for i in order]
+        records = {}
+        if explain:
+            kind: CollectionKind = collection.kind
+            records = {r.id: r for r in self.store.get_many(kind, [e.id for e in entries])}
+        query_terms = self.analyzer.query_weights(analysis)
+        results = []
+        for position, (i, entry) in enumerate(zip(order, entries, strict=True), start=1):
+            explanation = None
+            if explain:
+                words = collection.lexical.matched_terms(query_terms, int(candidates.pks[i]))
+                explanation = self.explainer.explain(analysis, entry, features[i], contributions[i], words)
+            results.append(
+                Recommendation(
+                    id=entry.id,
+                    rank=position,
+                    score=round(float(scores[i]), 6),
+                    features={n: round(float(v), 4) for n, v in zip(FEATURE_NAMES, features[i], strict=True)},
+                    explanation=explanation,
+                    record=records.get(entry.id),  # type: ignore[arg-type]
+                )
+            )
+        return results
+
+    def demands_for_expert(
+        self, expert_id: str, *, k: int = 10, only_open: bool = True, explain: bool = True
+    ) -> list[Recommendation]:
+        """Demands an expert could solve, for outreach (expert → demands)."""
+        expert = self.store.get("experts", expert_id)
+        if not isinstance(expert, Expert):
+            raise ValueError(f"unknown expert {expert_id!r}")
+        analysis = self.analyzer.analyze_expert(expert)
+        vector = self.cache.encode(self.encoder, [analysis.text], kind="document")[0]
+        demands = self.collection("demands")
+        allowed = demands.corpus.allowed_pks(Filters(active_only=only_open))
+        candidates = self.retriever.retrieve(
+            vector,
+            self.analyzer.query_weights(analysis),
+            dense_index=demands.dense,
+            lexical_index=demands.lexical,
+            corpus=demands.corpus,
+            allowed=allowed,
+            limit=max(self.settings.rerank_depth, k),
+        )
+        return self._rank(analysis, candidates, demands, k, explain, True)
+
+
+def _with_mode(retriever: HybridRetriever, mode: RetrievalMode) -> HybridRetriever:
+    return clone(retriever).set_params(mode=mode)

@@ -1,0 +1,288 @@
+"""The ``haizhi`` command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from matcher.config import Settings
+from matcher.corpus import Filters
+from matcher.records import RECORD_TYPES, Demand, parse_cooperation_mode
+from matcher.service import Matcher
+
+app = typer.Typer(
+    help="Haizhi Match — overseas experts ↔ enterprise technical demands.", no_args_is_help=True
+)
+KINDS = tuple(RECORD_TYPES)
+FILTER_KEYS = ("industry", "field", "country", "region", "mode", "language", "exclude")
+DEMO_DIR = Path(__file__).parent / "demo" / "data"
+DEMO_FILES = (
+    ("organizations", "organizations.csv"),
+    ("sites", "sites.csv"),
+    ("experts", "experts.csv"),
+    ("demands", "demands.csv"),
+)
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Data directory (default: $HAIZHI_DATA_DIR or ./var).")
+]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    return Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def init(data_dir: DataDir = None) -> None:
+    """Create the data directory and the database schema."""
+    from matcher.store import Store
+
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    Store(settings.resolved_database_url).create_schema()
+    typer.echo(f"initialised {settings.resolved_database_url}")
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(KINDS)}.")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV, XLSX or JSONL file.")],
+    data_dir: DataDir = None,
+    index: Annotated[bool, typer.Option(help="Update the search indexes afterwards.")] = False,
+) -> None:
+    """Import records (all-or-nothing; every problem is reported as file:row:column: reason)."""
+    from pipelines.importer import ImportFileError, import_file
+
+    if kind not in KINDS:
+        raise _fail(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    matcher = Matcher(settings)
+    try:
+        report = import_file(matcher.store, kind, file)
+    except ImportFileError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"{file}: {report}")
+    if index and kind in ("experts", "demands"):
+        typer.echo(_build_summary(matcher.build_index(show_progress=True)))
+
+
+@app.command()
+def export(
+    kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(KINDS)}.")],
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="Output .csv or .xlsx.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Export records to CSV (UTF-8 with BOM) or XLSX."""
+    from matcher.store import Store
+    from pipelines.exporter import export_records
+
+    if kind not in KINDS:
+        raise _fail(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    store = Store(_settings(data_dir).resolved_database_url)
+    count = export_records(store, kind, file)
+    typer.echo(f"wrote {count} {kind} to {file}")
+
+
+@app.command("build-index")
+def build_index(
+    data_dir: DataDir = None,
+    full: Annotated[
+        bool, typer.Option(help="Rebuild from scratch instead of updating changed records.")
+    ] = False,
+) -> None:
+    """Embed experts and demands and build the FAISS + BM25 indexes."""
+    matcher = Matcher(_settings(data_dir))
+    typer.echo(_build_summary(matcher.build_index(full=full, show_progress=True)))
+
+
+def _build_summary(report: object) -> str:
+    experts, demands = report.experts, report.demands  # type: ignore[attr-defined]
+    return (
+        f"experts: +{experts.added} ~{experts.updated} -{experts.removed} ={experts.unchanged}; "
+        f"demands: +{demands.added} ~{demands.updated} -{demands.removed} ={demands.unchanged}; "
+        f"embedding cache hits {report.cache_hits}, misses {report.cache_misses}"  # type: ignore[attr-defined]
+    )
+
+
+def parse_filters(values: list[str]) -> Filters:
+    """Parse ``--filter key=v1,v2`` options into `Filters`.
+
+    Raises:
+        typer.BadParameter: on an unknown key or a malformed value.
+    """
+    filters = Filters()
+    for item in values:
+        key, sep, raw = item.partition("=")
+        parts = [p.strip() for p in raw.split(",") if p.strip()]
+        if not sep or not parts or key not in FILTER_KEYS:
+            raise typer.BadParameter(f"{item!r}: use key=value[,value] with key in {', '.join(FILTER_KEYS)}")
+        if key == "mode":
+            try:
+                filters.cooperation_modes.extend(parse_cooperation_mode(p) for p in parts)
+            except ValueError as error:
+                raise typer.BadParameter(str(error)) from None
+        else:
+            attribute = {
+                "industry": "industries",
+                "field": "fields",
+                "country": "countries",
+                "region": "regions",
+                "language": "languages",
+                "exclude": "exclude_ids",
+            }[key]
+            getattr(filters, attribute).extend(parts)
+    return filters
+
+
+@app.command()
+def recommend(
+    text: Annotated[str | None, typer.Argument(help="The need, in Chinese or English.")] = None,
+    demand: Annotated[str | None, typer.Option("--demand", help="Match a stored demand instead.")] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=200)] = 10,
+    filter_: Annotated[
+        list[str] | None, typer.Option("--filter", help="key=value, e.g. country=US,DE")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Recommend overseas experts for a need, with reasons."""
+    from pipelines.output import recommendation_json, render_recommendations
+
+    matcher = Matcher(_settings(data_dir))
+    try:
+        results = matcher.recommend(text, demand_id=demand, k=k, filters=parse_filters(filter_ or []))
+    except (ValueError, FileNotFoundError) as error:
+        raise _fail(str(error)) from None
+    if as_json:
+        typer.echo(json.dumps([recommendation_json(r) for r in results], ensure_ascii=False, indent=2))
+    else:
+        typer.echo(render_recommendations(results))
+
+
+@app.command()
+def match(
+    demands: Annotated[Path, typer.Option("--demands", exists=True, dir_okay=False, help="CSV/XLSX/JSONL.")],
+    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="Output JSONL.")],
+    k: Annotated[int, typer.Option("-k", min=1, max=200)] = 10,
+    data_dir: DataDir = None,
+) -> None:
+    """Rank the loaded experts for every demand in a file; write JSONL with scores and explanations."""
+    from pipelines.importer import ImportFileError, read_records
+    from pipelines.output import match_line, write_jsonl_atomic
+
+    try:
+        records = [r for r in read_records(demands, "demands") if isinstance(r, Demand)]
+    except ImportFileError as error:
+        raise _fail(str(error)) from None
+    matcher = Matcher(_settings(data_dir))
+    results = matcher.recommend_many(records, k=k)
+    write_jsonl_atomic(out, (match_line(d, r) for d, r in zip(records, results, strict=True)))
+    typer.echo(f"matched {len(records)} demands → {out}")
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[
+        Path, typer.Option(exists=True, dir_okay=False, help="demand_id,expert_id,grade CSV.")
+    ] = (DEMO_DIR / "gold.csv"),
+    k: Annotated[int, typer.Option("-k", min=1)] = 10,
+    data_dir: DataDir = None,
+    out: Annotated[Path | None, typer.Option(help="Also write the rows as JSON.")] = None,
+) -> None:
+    """nDCG@k, Recall@k and MRR for BM25-only, dense-only, fused and fused+ranker, per language pair."""
+    from dataclasses import asdict
+
+    from matcher.evaluate import evaluate_matcher, format_table, read_gold
+
+    matcher = Matcher(_settings(data_dir))
+    labels = read_gold(gold)
+    stored = [d for d in matcher.store.list("demands") if isinstance(d, Demand)]
+    rows = evaluate_matcher(matcher, stored, labels, k=k)
+    typer.echo(format_table(rows, k=k))
+    if out:
+        out.write_text(json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+@app.command()
+def dedup(
+    merge: Annotated[
+        bool, typer.Option(help="Merge the candidates found (keeps the first of each pair).")
+    ] = False,
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.85,
+    data_dir: DataDir = None,
+) -> None:
+    """Report (and optionally merge) likely duplicate experts."""
+    from matcher.dedup import find_duplicates, merge_experts
+    from matcher.records import Expert
+
+    matcher = Matcher(_settings(data_dir))
+    experts = [e for e in matcher.store.list("experts") if isinstance(e, Expert)]
+    candidates = find_duplicates(experts, threshold=threshold)
+    for c in candidates:
+        typer.echo(f"{c.keep_id} ⇐ {c.drop_id}  score {c.score:.2f}  ({'; '.join(c.reasons)})")
+    typer.echo(f"{len(candidates)} candidate merges")
+    if merge and candidates:
+        for c in candidates:
+            merge_experts(matcher.store, c.keep_id, c.drop_id)
+        matcher.build_index()
+        typer.echo(f"merged {len(candidates)} pairs and updated the indexes")
+
+
+@app.command()
+def demo(
+    data_dir: DataDir = None,
+    out: Annotated[Path | None, typer.Option(help="Where to write the match lists (JSONL).")] = None,
+) -> None:
+    """The main job on the bundled demo data: import, build the indexes, match every demand, evaluate."""
+    from pipelines.importer import import_file
+
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    matcher = Matcher(settings)
+    for kind, name in DEMO_FILES:
+        typer.echo(f"import {kind}: {import_file(matcher.store, kind, DEMO_DIR / name)}")
+    typer.echo(_build_summary(matcher.build_index(show_progress=True)))
+    match(
+        demands=DEMO_DIR / "demands.csv",
+        out=out or settings.data_dir / "matches.jsonl",
+        k=10,
+        data_dir=settings.data_dir,
+    )
+    evaluate(gold=DEMO_DIR / "gold.csv", k=10, data_dir=settings.data_dir, out=None)
+    sample = "需要锂电池固态电解质方面的海外专家，解决界面阻抗问题"
+    typer.echo(f'\n示例 / sample: haizhi recommend "{sample}" -k 3')
+    recommend(text=sample, demand=None, k=3, filter_=None, as_json=False, data_dir=settings.data_dir)
+
+
+@app.command()
+def bench(
+    sizes: Annotated[str, typer.Option(help="Comma-separated expert pool sizes.")] = "10000,100000",
+    queries: Annotated[int, typer.Option(min=10)] = 300,
+    index_kind: Annotated[str, typer.Option(help="flat, hnsw or ivf.")] = "flat",
+    out: Annotated[Path, typer.Option(help="Report directory.")] = Path("reports"),
+) -> None:
+    """Benchmark import+embed throughput, index build, query latency and memory; writes a report."""
+    from pipelines.bench import run_benchmark
+
+    report = run_benchmark(
+        [int(s) for s in sizes.split(",")], queries=queries, index_kind=index_kind, out=out
+    )
+    typer.echo(report)
+
+
+def main() -> None:
+    """Entry point for ``python -m pipelines.cli``."""
+    app(prog_name="haizhi")
+
+
+if __name__ == "__main__":
+    main()
