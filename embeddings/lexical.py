@@ -176,14 +176,21 @@ class BM25Index:
         else:
             for term in query:  # a repeated term counts once per occurrence
                 weights[term] = weights.get(term, 0.0) + 1.0
-        columns, factors, terms = [], [], []
+        columns, term_weights, terms = [], [], []
         for term, weight in weights.items():
             column = self._vocabulary.get(term)
-            if column is not None and weight != 0.0 and self._document_frequency[column] > 0:
+            if column is not None and weight != 0.0:
                 columns.append(column)
-                factors.append(weight * self.idf(term))
+                term_weights.append(weight)
                 terms.append(term)
-        return np.array(columns, dtype=np.int64), np.array(factors, dtype=np.float32), terms
+        column_array = np.array(columns, dtype=np.int64)
+        frequency = self._document_frequency[column_array].astype(np.float64)
+        present = frequency > 0
+        # same formula as `idf`, vectorised: this runs for every query and every explanation
+        idf = np.log1p((len(self) - frequency + 0.5) / (frequency + 0.5))
+        factors = (np.array(term_weights, dtype=np.float64) * idf)[present].astype(np.float32)
+        kept_terms = [term for term, keep in zip(terms, present.tolist(), strict=True) if keep]
+        return column_array[present], factors, kept_terms
 
     def _accumulate(self, query: Query) -> np.ndarray:
         matrix = self._weight_matrix()
@@ -244,13 +251,21 @@ class BM25Index:
 
     def matched_terms(self, query: Query, id: int) -> list[str]:
         """Query terms that occur in document ``id`` (query order); empty if not indexed."""
-        row = int(self._rows.positions(np.array([id], dtype=np.int64))[0])
-        if row < 0:
-            return []
+        return self.matched_terms_many(query, [id])[0]
+
+    def matched_terms_many(self, query: Query, ids: Sequence[int]) -> list[list[str]]:
+        """`matched_terms` for several documents, resolving the query once."""
+        rows = self._rows.positions(np.array(ids, dtype=np.int64))
         _, _, terms = self._query_columns(query)
         document = self._tf_matrix()
-        present = set(document.indices[document.indptr[row] : document.indptr[row + 1]].tolist())
-        return [term for term in terms if self._vocabulary[term] in present]
+        matched: list[list[str]] = []
+        for row in rows.tolist():
+            if row < 0:
+                matched.append([])
+                continue
+            present = set(document.indices[document.indptr[row] : document.indptr[row + 1]].tolist())
+            matched.append([term for term in terms if self._vocabulary[term] in present])
+        return matched
 
     # ----- persistence -----
     def save(self, directory: Path) -> None:

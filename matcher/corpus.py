@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from matcher.profiles import Analysis
 from matcher.records import CooperationMode, Demand, DemandStatus, Expert
 
 PROFILE_LANGUAGES = ("zh", "zh-tw", "en", "bi")
+_ALWAYS = "\x00always"  # mask key of entries that pass whatever values are wanted
 OPEN_DEMAND_STATUSES = (DemandStatus.OPEN, DemandStatus.MATCHING, DemandStatus.NEGOTIATING)
 
 
@@ -41,6 +43,38 @@ class CorpusEntry:
     active: bool = True
     updated_at: str | None = None
     groups: list[str] = field(default_factory=list)
+
+    # Derived sets, computed once per entry: pair features read them for every candidate of every query.
+    @cached_property
+    def concept_set(self) -> frozenset[str]:
+        """Glossary concepts as a set."""
+        return frozenset(self.concepts)
+
+    @cached_property
+    def field_set(self) -> frozenset[str]:
+        """Catalogue fields as a set."""
+        return frozenset(self.fields)
+
+    @cached_property
+    def industry_set(self) -> frozenset[str]:
+        """Catalogue industries as a set."""
+        return frozenset(self.industries)
+
+    @cached_property
+    def mode_set(self) -> frozenset[str]:
+        """Cooperation modes as a set."""
+        return frozenset(self.cooperation_modes)
+
+    @cached_property
+    def language_families(self) -> frozenset[str]:
+        """``zh``/``en``… families the person works in: spoken languages plus the profile's own."""
+        spoken = {lang.lower().split("-")[0] for lang in self.languages}
+        return frozenset(spoken | _written_languages(self.language))
+
+    @cached_property
+    def updated_date(self) -> date | None:
+        """``updated_at`` parsed."""
+        return date.fromisoformat(self.updated_at) if self.updated_at else None
 
     @classmethod
     def for_expert(cls, pk: int, expert: Expert, content_hash: str, analysis: Analysis) -> CorpusEntry:
@@ -113,6 +147,7 @@ class Corpus:
         self._entries: dict[int, CorpusEntry] = {}
         self._by_id: dict[str, int] = {}
         self._columns: dict[str, np.ndarray] | None = None
+        self._value_masks: dict[str, dict[str, np.ndarray]] = {}
         self._sorted: list[CorpusEntry] | None = None
         for entry in entries:
             self.put(entry)
@@ -129,6 +164,7 @@ class Corpus:
         self._by_id[entry.id] = entry.pk
         self._columns = None
         self._sorted = None
+        self._value_masks = {}
 
     def remove(self, ids: Iterable[str]) -> list[int]:
         """Remove entries by id; returns their pks."""
@@ -137,6 +173,7 @@ class Corpus:
             self._entries.pop(pk, None)
         self._columns = None
         self._sorted = None
+        self._value_masks = {}
         return pks
 
     def get(self, pk: int) -> CorpusEntry:
@@ -174,8 +211,34 @@ class Corpus:
                 "active": np.array([e.active for e in entries], dtype=bool),
                 "country": np.array([e.country for e in entries], dtype=object),
                 "city": np.array([e.city.lower() for e in entries], dtype=object),
+                "country_lower": np.array([e.country.lower() for e in entries], dtype=object),
             }
         return self._columns
+
+    def _any_of(self, attribute: str, wanted: set[str]) -> np.ndarray:
+        """Mask of entries having any wanted value of a multi-valued attribute (masks built once)."""
+        if attribute not in self._value_masks:
+            entries = self.entries()
+            positions: dict[str, list[int]] = {}
+            always = np.zeros(len(entries), dtype=bool)
+            for position, entry in enumerate(entries):
+                values = entry.language_families if attribute == "languages" else getattr(entry, attribute)
+                if attribute == "cooperation_modes" and not values:
+                    always[position] = True  # an expert who states no preference is open to any mode
+                for value in values:
+                    positions.setdefault(value, []).append(position)
+            masks = {_ALWAYS: always}
+            for value, found in positions.items():
+                mask = always.copy()
+                mask[found] = True
+                masks[value] = mask
+            self._value_masks[attribute] = masks
+        masks = self._value_masks[attribute]
+        result = masks[_ALWAYS].copy()
+        for value in wanted:
+            if value in masks:
+                result |= masks[value]
+        return result
 
     def allowed_pks(self, filters: Filters) -> np.ndarray | None:
         """Sorted pks passing the filters, or None when every entry passes."""
@@ -187,8 +250,8 @@ class Corpus:
         if filters.countries:
             mask &= np.isin(cols["country"], [c.upper() for c in filters.countries])
         if filters.regions:
-            wanted = {r.lower() for r in filters.regions}
-            mask &= np.array([e.city.lower() in wanted or e.country.lower() in wanted for e in entries])
+            wanted = [r.lower() for r in filters.regions]
+            mask &= np.isin(cols["city"], wanted) | np.isin(cols["country_lower"], wanted)
         set_filters: list[tuple[set[str], str]] = [
             (set(filters.industries), "industries"),
             (set(filters.fields), "fields"),
@@ -197,7 +260,7 @@ class Corpus:
         ]
         for wanted_set, attribute in set_filters:
             if wanted_set:
-                mask &= np.array([_passes(e, attribute, wanted_set) for e in entries], dtype=bool)
+                mask &= self._any_of(attribute, wanted_set)
         if filters.exclude_ids:
             excluded = {self._by_id[i] for i in filters.exclude_ids if i in self._by_id}
             mask &= ~np.isin(cols["pk"], list(excluded))
@@ -221,22 +284,12 @@ class Corpus:
         return cls(CorpusEntry(**row) for row in rows)
 
 
-def _passes(entry: CorpusEntry, attribute: str, wanted: set[str]) -> bool:
-    values: Sequence[str] = getattr(entry, attribute)
-    if attribute == "cooperation_modes" and not values:
-        return True  # an expert who states no preference is open to any mode
-    if attribute == "languages":
-        spoken = {v.lower() for v in values} | _written_languages(entry.language)
-        return bool(spoken & wanted)
-    return bool(set(values) & wanted)
-
-
 def _written_languages(profile_language: str) -> set[str]:
     return {"zh", "en"} if profile_language == "bi" else {profile_language.split("-")[0]}
 
 
 def age_in_days(entry: CorpusEntry, today: date) -> float:
     """Days since the profile was last updated (a large age when unknown)."""
-    if not entry.updated_at:
+    if entry.updated_date is None:
         return 3 * 365.0
-    return float(max((today - date.fromisoformat(entry.updated_at)).days, 0))
+    return float(max((today - entry.updated_date).days, 0))

@@ -59,10 +59,23 @@ def name_similarity(a: Expert, b: Expert) -> float:
 
 
 def affiliation_similarity(a: Expert, b: Expert) -> float | None:
-    """Similarity (0–1) of two experts' affiliations, or None if either is missing."""
+    """Similarity (0–1) of two experts' affiliations, or None if either is missing.
+
+    Text cannot compare 洛桑联邦理工学院 with EPFL, so when the two are written in different scripts the
+    shared context stands in: the same overseas organisation and industry (1.0), the same organisation
+    (0.75), the same industry only (0.5).
+    """
     if not a.affiliation or not b.affiliation:
         return None
+    if _has_han(a.affiliation) != _has_han(b.affiliation):
+        shared_org = bool(set(a.organizations) & set(b.organizations))
+        shared_industry = bool(set(a.industries) & set(b.industries))
+        return 0.5 * shared_industry + (0.75 if shared_org else 0.0) - 0.25 * (shared_org and shared_industry)
     return affiliation_text_similarity(a.affiliation, b.affiliation)
+
+
+def _has_han(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def _fullness(expert: Expert) -> int:
@@ -128,6 +141,8 @@ def pair_score(a: Expert, b: Expert) -> tuple[float, list[str]]:
     reasons = [f"name {a.name!r} ≈ {b.name!r} ({name:.2f})"]
     if affiliation is None:
         reasons.append("affiliation missing on one profile")
+    elif _has_han(a.affiliation or "") != _has_han(b.affiliation or ""):
+        reasons.append(f"affiliations in different languages; shared organisation/industry {affiliation:.2f}")
     else:
         reasons.append(f"affiliation similarity {affiliation:.2f}")
     reasons.append(

@@ -7,6 +7,7 @@ contributions can be shown to users.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -76,41 +77,45 @@ class PairFeatureBuilder(BaseEstimator):
         rows = np.zeros((len(candidates), len(FEATURE_NAMES)), dtype=np.float32)
         rows[:, 0] = np.clip(candidates.dense, 0.0, 1.0)
         rows[:, 1] = candidates.lexical_norm
+        wanted = _QuerySets.of(query)
         for i, pk in enumerate(candidates.pks):
             entry = corpus.get(int(pk))
-            rows[i, 2:] = self._entry_features(query, entry, today, loads)
+            rows[i, 2:] = self._entry_features(wanted, entry, today, loads)
         return rows
 
     def _entry_features(
-        self, query: Analysis, entry: CorpusEntry, today: date, loads: Mapping[str, int]
-    ) -> list[float]:
-        return [
-            _overlap(query.concept_set, entry.concepts),
-            _overlap(set(query.fields), entry.fields),
-            1.0 if set(query.industries) & set(entry.industries) else 0.0,
-            _cooperation_match(query, entry),
-            _language_fit(query.language, entry),
+        self, query: _QuerySets, entry: CorpusEntry, today: date, loads: Mapping[str, int]
+    ) -> tuple[float, ...]:
+        if query.modes and entry.mode_set:
+            cooperation = 1.0 if query.modes & entry.mode_set else 0.0
+        else:
+            cooperation = 0.5  # unknown on either side: neither a fit nor a conflict
+        return (
+            len(query.concepts & entry.concept_set) / len(query.concepts) if query.concepts else 0.0,
+            len(query.fields & entry.field_set) / len(query.fields) if query.fields else 0.0,
+            1.0 if query.industries & entry.industry_set else 0.0,
+            cooperation,
+            # an expert working in the demand's language needs no interpreter
+            1.0 if query.language in entry.language_families else 0.5,
             float(0.5 ** (age_in_days(entry, today) / self.freshness_half_life_days)),
             min(loads.get(entry.id, 0) / max(self.load_saturation, 1), 1.0),
-        ]
+        )
 
 
-def _overlap(wanted: set[str] | frozenset[str], offered: list[str]) -> float:
-    if not wanted:
-        return 0.0
-    return len(wanted & set(offered)) / len(wanted)
+@dataclass(frozen=True)
+class _QuerySets:
+    concepts: frozenset[str]
+    fields: frozenset[str]
+    industries: frozenset[str]
+    modes: frozenset[str]
+    language: str
 
-
-def _cooperation_match(query: Analysis, entry: CorpusEntry) -> float:
-    wanted = {m.value for m in query.cooperation_modes}
-    if not wanted or not entry.cooperation_modes:
-        return 0.5  # unknown on either side: neither a fit nor a conflict
-    return 1.0 if wanted & set(entry.cooperation_modes) else 0.0
-
-
-def _language_fit(query_language: str, entry: CorpusEntry) -> float:
-    """1 when the expert can work in the demand's language, 0.5 when an interpreter is needed."""
-    wanted = language_family(query_language) if query_language != "bi" else "zh"
-    spoken = {language_family(lang) for lang in entry.languages}
-    spoken |= {"zh", "en"} if entry.language == "bi" else {language_family(entry.language)}
-    return 1.0 if wanted in spoken else 0.5
+    @classmethod
+    def of(cls, query: Analysis) -> _QuerySets:
+        return cls(
+            concepts=query.concept_set,
+            fields=frozenset(query.fields),
+            industries=frozenset(query.industries),
+            modes=frozenset(m.value for m in query.cooperation_modes),
+            language=language_family(query.language) if query.language != "bi" else "zh",
+        )

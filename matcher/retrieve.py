@@ -99,14 +99,17 @@ class HybridRetriever(BaseEstimator):
         corpus: Corpus,
         allowed: np.ndarray | None = None,
         limit: int = 100,
+        dense_result: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> Candidates:
-        """Candidates for one query, best fused first, at most ``limit``."""
+        """Candidates for one query, best fused first, at most ``limit``.
+
+        ``dense_result`` (scores, ids) of this query from a batched `dense_search` skips the dense search.
+        """
         dense_hits: dict[int, float] = {}
         if self.mode in ("hybrid", "dense") and len(dense_index):
-            scores, ids = dense_index.search(
-                query_vector.reshape(1, -1), min(self.dense_candidates, len(dense_index)), allowed=allowed
-            )
-            dense_hits = {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
+            scores, ids = dense_result or self.dense_search(dense_index, query_vector, allowed=allowed)
+            scores, ids = scores.reshape(-1), ids.reshape(-1)
+            dense_hits = {int(i): float(s) for i, s in zip(ids, scores, strict=True) if i >= 0}
         lexical_hits: dict[int, float] = {}
         if self.mode in ("hybrid", "lexical") and query_terms and len(lexical_index):
             # over-fetch so profiles in every language survive the cut before per-language ranking
@@ -130,6 +133,13 @@ class HybridRetriever(BaseEstimator):
         fused = self._fuse(dense, lexical, lexical_norm, dense_ranks, lexical_ranks)
         order = np.argsort(-fused, kind="stable")[:limit]
         return Candidates(pks, dense, lexical, lexical_norm, fused).take(order)
+
+    def dense_search(
+        self, dense_index: VectorIndex, query_vectors: np.ndarray, *, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Dense top-N for one or many queries at once (rows of scores and ids)."""
+        queries = np.ascontiguousarray(query_vectors.reshape(-1, dense_index.dim), dtype=np.float32)
+        return dense_index.search(queries, min(self.dense_candidates, len(dense_index)), allowed=allowed)
 
     def _dense_scores(
         self, pks: np.ndarray, hits: dict[int, float], query_vector: np.ndarray, index: VectorIndex

@@ -105,3 +105,24 @@ def test_evaluate_prints_all_systems(cli_data_dir: Path) -> None:
         assert system in out
     for pair in ("zh→zh", "en→en", "zh→en", "en→zh"):
         assert pair in out
+
+
+def test_dedup_reports_planted_duplicates_and_merges_chains(tmp_path: Path) -> None:
+    import csv
+    import shutil
+
+    from pipelines.cli import merge_plan
+
+    assert sorted(merge_plan([("A", "B"), ("B", "C"), ("D", "E")])) == [("A", "B"), ("A", "C"), ("D", "E")]
+    data_dir = tmp_path / "dedup"
+    haizhi("init", data_dir=data_dir)
+    shutil.copy(DEMO_DIR / "experts.csv", tmp_path / "experts.csv")
+    haizhi("import", "experts", str(tmp_path / "experts.csv"), data_dir=data_dir)
+    report = haizhi("dedup", data_dir=data_dir).stdout
+    with (DEMO_DIR / "duplicates.csv").open(encoding="utf-8") as handle:
+        planted = [(row["expert_id_a"], row["expert_id_b"]) for row in csv.DictReader(handle)]
+    for a, b in planted:
+        assert f"{a} ⇐ {b}" in report or f"{b} ⇐ {a}" in report, (a, b)
+    merged = haizhi("dedup", "--merge", data_dir=data_dir).stdout
+    assert "merged" in merged
+    assert "0 candidate merges" in haizhi("dedup", data_dir=data_dir).stdout

