@@ -1,0 +1,79 @@
+"""Every write goes through here: under the app's write lock, audited, indexed incrementally."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+from pydantic import ValidationError
+
+from api.auth import Principal
+from api.errors import ApiError, not_found
+from api.state import AppState
+from matcher.indexes import CollectionKind
+from matcher.records import RECORD_TYPES, Demand, Record
+from matcher.store import UpsertResult
+
+INDEXED_KINDS = ("experts", "demands")
+SINGULAR = {"experts": "expert", "organizations": "organization", "sites": "site", "demands": "demand"}
+
+
+def get_record(state: AppState, kind: str, record_id: str) -> Record:
+    """A stored record or a 404."""
+    record = state.store.get(kind, record_id)
+    if record is None:
+        raise not_found(f"no {SINGULAR[kind]} with id {record_id!r}")
+    return record
+
+
+def check_write_scope(principal: Principal, kind: str, record: Record) -> None:
+    """Demands: the key's stations; everything else: admins only."""
+    if isinstance(record, Demand):
+        principal.require_demand_write(record)
+    else:
+        principal.require_admin(f"create or change {kind}")
+
+
+def save_records(
+    state: AppState,
+    principal: Principal,
+    kind: str,
+    records: Sequence[Record],
+    *,
+    action: str,
+    detail: Mapping[str, Any] | None = None,
+) -> tuple[UpsertResult, bool]:
+    """Upsert records and the audit entry in one transaction, then index experts/demands at once.
+
+    Returns:
+        The upsert counts and whether the records were indexed.
+    """
+    with state.lock.write():
+        with state.store.transaction():
+            result = state.store.upsert(kind, records)
+            target = records[0].id if len(records) == 1 else f"{len(records)} records"
+            state.store.record_audit(principal.key, action, kind, target, detail)
+        indexed = kind in INDEXED_KINDS and bool(records)
+        if indexed:
+            # in memory at once; saved on shutdown (a restart's incremental build covers a crash)
+            state.matcher.index_records(cast(CollectionKind, kind), [r.id for r in records], save=False)
+    return result, indexed
+
+
+def patched(kind: str, record: Record, changes: Mapping[str, Any]) -> Record:
+    """``record`` with ``changes`` applied, validated like an import row.
+
+    Raises:
+        ApiError: 422 if a change is invalid or tries to change the id.
+    """
+    if "id" in changes and changes["id"] != record.id:
+        raise ApiError(422, "invalid_input", "the id of a record cannot be changed (create a new record)")
+    model = RECORD_TYPES[kind]
+    unknown = sorted(set(changes) - set(model.model_fields))
+    if unknown:
+        raise ApiError(422, "invalid_input", f"{kind} have no field(s): {', '.join(unknown)}")
+    try:
+        return model.model_validate({**record.model_dump(), **changes})
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()[:5])
+        raise ApiError(422, "invalid_input", f"invalid {SINGULAR[kind]} {record.id}: {problems}") from None
