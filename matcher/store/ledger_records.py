@@ -1,0 +1,93 @@
+"""Records of the nightly run ledger (runs and per-base deliveries) and their row converters."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+DELIVERY_STATUSES = ("sending", "sent", "failed", "nothing_new", "no_contacts")
+RUN_STATUSES = ("running", "finished", "partial", "failed")
+
+
+@dataclass(frozen=True)
+class SentPair:
+    """One (demand, expert) pair in a delivered message."""
+
+    demand_id: str
+    expert_id: str
+    score: float
+
+
+@dataclass
+class Delivery:
+    """The latest delivery attempt of one base for one run date."""
+
+    run_date: date
+    base_id: str
+    run_id: str
+    status: str
+    message_id: str | None
+    recipients: list[str]
+    refused: dict[str, str]
+    pairs: list[SentPair]
+    demands: int
+    experts: int
+    attempts: int
+    error: str
+    reconciled: bool
+    updated_at: datetime
+    message: bytes | None = field(default=None, repr=False)
+
+
+@dataclass
+class NightlyRun:
+    """One run of the nightly batch."""
+
+    run_id: str
+    run_date: date
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    dry_run: bool
+    base_filter: str | None
+    counts: dict[str, Any]
+    error: str
+
+
+def delivery_from_row(row: Mapping[Any, Any], *, with_message: bool = False) -> Delivery:
+    """A `Delivery` from a ``nightly_deliveries`` row (message bytes only when asked for)."""
+    return Delivery(
+        run_date=row["run_date"],
+        base_id=row["base_id"],
+        run_id=row["run_id"],
+        status=row["status"],
+        message_id=row["message_id"],
+        recipients=json.loads(row["recipients"]),
+        refused=json.loads(row["refused"]),
+        pairs=[SentPair(*p) for p in json.loads(row["pairs"])],
+        demands=row["demands"],
+        experts=row["experts"],
+        attempts=row["attempts"],
+        error=row["error"] or "",
+        reconciled=bool(row["reconciled"]),
+        updated_at=row["updated_at"],
+        message=bytes(row["message"]) if with_message and row["message"] is not None else None,
+    )
+
+
+def run_from_row(row: Mapping[Any, Any]) -> NightlyRun:
+    """A `NightlyRun` from a ``nightly_runs`` row."""
+    return NightlyRun(
+        run_id=row["run_id"],
+        run_date=row["run_date"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        status=row["status"],
+        dry_run=bool(row["dry_run"]),
+        base_filter=row["base_filter"],
+        counts=json.loads(row["counts"] or "{}"),
+        error=row["error"] or "",
+    )

@@ -1,0 +1,117 @@
+"""The nightly ledger in the store: journal → sent in one transaction, idempotency, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from matcher.records import Demand, Expert, MatchStatus
+from matcher.store import Store
+from matcher.store.ledger_api import SentPair
+
+DAY = date(2026, 3, 2)
+POSTGRES_URL = os.environ.get("HAIZHI_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        opened = Store(f"sqlite:///{tmp_path / 'ledger.db'}")
+        opened.create_schema()
+        yield opened
+        opened.close()
+        return
+    if not POSTGRES_URL:
+        pytest.skip("HAIZHI_TEST_POSTGRES_URL is not set")
+    import psycopg
+
+    schema = f"nightly_{uuid.uuid4().hex[:8]}"
+    plain = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    opened = Store(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
+    opened.create_schema()
+    try:
+        yield opened
+    finally:
+        opened.close()
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _seed(store: Store) -> None:
+    store.upsert("experts", [Expert(id=f"E{i}", name=f"专家{i}", country="US") for i in range(3)])
+    store.upsert("demands", [Demand(id="D1", title="固态电池需求")])
+
+
+def test_journal_then_sent_records_pairs_and_matches_once(store: Store) -> None:
+    _seed(store)
+    store.set_match_status("D1", "E2", MatchStatus.RECOMMENDED)
+    store.set_match_status("D1", "E2", MatchStatus.CONTACTED, actor="staff")
+    pairs = [SentPair("D1", "E0", 0.9), SentPair("D1", "E1", 0.8), SentPair("D1", "E2", 0.7)]
+    store.start_nightly_run("r1", DAY, dry_run=False, base_filter=None)
+    store.begin_delivery(
+        DAY,
+        "B1",
+        run_id="r1",
+        message_id="<m1@x>",
+        recipients=["a@x.cn"],
+        pairs=pairs,
+        demands=1,
+        experts=3,
+        message=b"raw",
+    )
+    [pending] = store.pending_deliveries()
+    assert pending.message == b"raw" and pending.pairs == pairs and pending.attempts == 1
+    assert store.sent_pairs() == set()
+    assert store.record_delivery_sent(DAY, "B1") == 3
+    assert store.sent_pairs() == {("D1", "E0"), ("D1", "E1"), ("D1", "E2")}
+    statuses = {m.expert_id: m.status for m in store.matches(demand_id="D1")}
+    # an existing lifecycle state is never moved back to recommended
+    assert statuses == {
+        "E0": MatchStatus.RECOMMENDED,
+        "E1": MatchStatus.RECOMMENDED,
+        "E2": MatchStatus.CONTACTED,
+    }
+    assert store.match_history("D1", "E0")[-1].actor == "nightly"
+    with pytest.raises(LookupError, match="waiting to be confirmed"):
+        store.record_delivery_sent(DAY, "B1")
+    with pytest.raises(ValueError, match="already sent"):
+        store.begin_delivery(
+            DAY,
+            "B1",
+            run_id="r2",
+            message_id="<m2@x>",
+            recipients=[],
+            pairs=[],
+            demands=0,
+            experts=0,
+            message=b"",
+        )
+    store.finish_nightly_run("r1", "finished", {"cap_cost": 1.5})
+    [run] = store.list_nightly_runs()
+    assert run.status == "finished" and run.counts == {"cap_cost": 1.5} and run.finished_at is not None
+
+
+def test_failure_keeps_pairs_unsent_and_deleted_records_get_no_match(store: Store) -> None:
+    _seed(store)
+    pairs = [SentPair("D1", "E0", 0.9), SentPair("D1", "E1", 0.8)]
+    journal = {"run_id": "r1", "recipients": ["a@x.cn"], "pairs": pairs, "demands": 1, "experts": 2}
+    store.begin_delivery(DAY, "B1", message_id="<m1@x>", message=b"raw", **journal)  # type: ignore[arg-type]
+    store.record_delivery_outcome(DAY, "B1", run_id="r1", status="failed", error="550 refused")
+    failed = store.delivery(DAY, "B1")
+    assert failed is not None and failed.status == "failed" and failed.error == "550 refused"
+    assert store.sent_pairs() == set() and store.matches() == []
+    store.begin_delivery(DAY, "B1", message_id="<m2@x>", message=b"raw2", **journal)  # type: ignore[arg-type]
+    store.delete("experts", ["E1"])  # removed between the journal and the confirmation
+    assert store.record_delivery_sent(DAY, "B1") == 2
+    assert [m.expert_id for m in store.matches()] == ["E0"]
+    sent = store.delivery(DAY, "B1")
+    assert sent is not None and sent.status == "sent" and sent.attempts == 2 and sent.message_id == "<m2@x>"
+    with pytest.raises(ValueError, match="outcome must be"):
+        store.record_delivery_outcome(DAY, "B2", run_id="r1", status="sent")
