@@ -6,7 +6,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -88,15 +88,41 @@ def save_params(estimator: BaseEstimator, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def load_ranker(path: Path) -> LinearRanker:
-    """Load a `LinearRanker` from params JSON written by `save_params`.
+class Ranker(Protocol):
+    """What the service needs from a ranker: scores and per-feature contributions of feature rows."""
+
+    def fit(self, X: np.ndarray, y: Any = None, groups: Any = None) -> Any:
+        """Prepare (or check) the ranker for feature rows of this width."""
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Scores (higher is better)."""
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """Per-feature contributions, same shape as ``X``."""
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The estimator's parameters."""
+
+
+def load_ranker(path: Path) -> Ranker:
+    """Load a ranker from JSON: `LinearRanker` params (`save_params`) or a learned-ranker manifest.
+
+    The file's ``class`` decides: ``LinearRanker`` → a `LinearRanker` with those weights;
+    ``LearnedRanker`` → the trained model next to the manifest (`matcher.learned.load_learned`).
 
     Raises:
         ValueError: if the file names another class or unknown parameters.
     """
     payload: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if payload.get("class") == "LearnedRanker":
+        from matcher.learned import load_learned  # lazy: joblib and the trees load only when used
+
+        return load_learned(path, payload)
     if payload.get("class") != LinearRanker.__name__:
-        raise ValueError(f"{path}: expected LinearRanker params, found class {payload.get('class')!r}")
+        raise ValueError(
+            f"{path}: expected LinearRanker params or a LearnedRanker manifest, "
+            f"found class {payload.get('class')!r}"
+        )
     params = payload.get("params", {})
     unknown = set(params) - set(LinearRanker().get_params())
     if unknown:
