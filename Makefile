@@ -20,12 +20,13 @@ $(BIN)/.installed-dev: pyproject.toml $(BIN)/.installed
 
 run: $(BIN)/.installed
 	$(BIN)/haizhi demo --data-dir var
+	$(BIN)/haizhi serve --data-dir var
 
 test: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	. scripts/test-services.sh && $(BIN)/pytest -q
+	. scripts/test-services.sh && $(BIN)/pytest -q -n 2
 
 bench: $(BIN)/.installed
 	$(BIN)/haizhi bench --sizes 10000,100000 --index-kind flat,hnsw --out reports

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,9 +33,35 @@ class Settings(BaseSettings):
     lexical_candidates: int = Field(default=200, ge=1)
     rerank_depth: int = Field(default=100, ge=1)
     search_threads: int = Field(default=1, ge=1)
-    encoder_threads: int = Field(default=2, ge=1)
+    # one BLAS thread: on 2 cores a second thread only adds contention, and single queries are
+    # several times slower with it when the machine is busy
+    encoder_threads: int = Field(default=1, ge=1)
+    # index builds embed in this many processes (each one thread); 1 keeps everything in-process
+    embed_workers: int = Field(default=2, ge=1)
+    load_cache_seconds: float = Field(default=30.0, ge=0)
     ranker_params: Path | None = None
+    # fusion weights (issue 5: written by `haizhi tune` next to rrf_k and fusion)
+    dense_weight: float = Field(default=1.0, ge=0.0)
+    lexical_weight: float = Field(default=1.0, ge=0.0)
     embedding_cache_dir: Path | None = None
+    # operations (issue 6): station evaluation weights JSON, stale-profile age, gap threshold
+    station_evaluation: Path | None = None
+    stale_after_months: int = Field(default=18, ge=1)
+    gap_dense_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    # nightly batch (issue 4): SMTP delivery, outbox for --dry-run, capacity/diversity limits
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout: float = Field(default=60.0, gt=0)
+    mail_from: str = "Haizhi Match 海智匹配 <noreply@haizhi.example.cn>"
+    nightly_k: int = Field(default=10, ge=1)
+    nightly_depth: int = Field(default=30, ge=1)
+    nightly_cap: int = Field(default=5, ge=1)
+    nightly_org_limit: int = Field(default=2, ge=1)
+    nightly_org_key: Literal["organizations", "affiliation"] = "organizations"
+    outbox_dir: Path | None = None
 
     @property
     def resolved_database_url(self) -> str:

@@ -6,6 +6,7 @@ filters → pair features → ranker → explanation.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +17,7 @@ from sklearn.base import clone
 from embeddings.cache import EmbeddingCache
 from embeddings.encoders import create_encoder
 from embeddings.encoders.base import Encoder
+from embeddings.encoders.parallel import ParallelEncoder
 from embeddings.index.faiss_index import set_num_threads
 from matcher.config import Settings
 from matcher.corpus import Filters
@@ -23,10 +25,11 @@ from matcher.explain import Explainer, Explanation
 from matcher.features import FEATURE_NAMES, PairFeatureBuilder
 from matcher.indexes import Collection, CollectionKind, RefreshReport, refresh_collection
 from matcher.profiles import Analysis, Analyzer
-from matcher.rank import LinearRanker, load_ranker
+from matcher.rank import LinearRanker, Ranker, load_ranker
 from matcher.records import Demand, Expert
 from matcher.retrieve import Candidates, HybridRetriever, RetrievalMode
 from matcher.store import Store
+from matcher.tagging import load_catalogue
 
 
 @dataclass
@@ -68,21 +71,25 @@ class Matcher:
         *,
         store: Store | None = None,
         encoder: Encoder | None = None,
-        ranker: LinearRanker | None = None,
+        ranker: Ranker | None = None,
         analyzer: Analyzer | None = None,
     ) -> None:
         self.settings = settings or Settings()
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = store or Store(self.settings.resolved_database_url)
         self.store.create_schema()
         self._encoder = encoder
         self._analyzer = analyzer
         if ranker is None and self.settings.ranker_params:
             ranker = load_ranker(self.settings.ranker_params)
-        self.ranker = (ranker or LinearRanker()).fit(np.zeros((1, len(FEATURE_NAMES))))
+        # a loaded ranker is used as trained; the linear ranker needs no fitting to score
+        self.ranker: Ranker = ranker or LinearRanker()
         self.features = PairFeatureBuilder().fit()
         self.retriever = HybridRetriever(
             fusion=self.settings.fusion,
             rrf_k=self.settings.rrf_k,
+            dense_weight=self.settings.dense_weight,
+            lexical_weight=self.settings.lexical_weight,
             dense_candidates=self.settings.dense_candidates,
             lexical_candidates=self.settings.lexical_candidates,
         )
@@ -90,6 +97,8 @@ class Matcher:
         # single queries are fastest on one BLAS/OpenMP thread; batch work sets its own
         set_num_threads(self.settings.search_threads)
         self._collections: dict[str, Collection] = {}
+        self._loads: tuple[float, dict[str, int]] = (-1e18, {})
+        self._unsaved: set[str] = set()
 
     @property
     def encoder(self) -> Encoder:
@@ -102,7 +111,8 @@ class Matcher:
     def analyzer(self) -> Analyzer:
         """The text analyser, created on first use."""
         if self._analyzer is None:
-            self._analyzer = Analyzer()
+            # the data directory's edited guidance catalogue wins over the bundled one
+            self._analyzer = Analyzer(catalogue=load_catalogue(self.settings.data_dir))
         return self._analyzer
 
     @cached_property
@@ -127,14 +137,32 @@ class Matcher:
                 collection = Collection.empty(kind, self.encoder, self._index_kind(kind))
             rows = self.store.rows(kind)
             refresh = refresh_collection(
-                collection, rows, self.analyzer, self.encoder, cache=self.cache, show_progress=show_progress
+                collection,
+                rows,
+                self.analyzer,
+                self._bulk_encoder(),
+                cache=self.cache,
+                show_progress=show_progress,
             )
             setattr(report, kind, refresh)
-            collection.save(self.settings.index_dir / kind)
             self._collections[kind] = collection
+            if full or refresh.changed or kind in self._unsaved:
+                collection.save(self.settings.index_dir / kind)
+                self._unsaved.discard(kind)
         self.cache.save()
         report.cache_hits, report.cache_misses = self.cache.hits - hits, self.cache.misses - misses
         return report
+
+    def _bulk_encoder(self) -> Encoder:
+        """The encoder for index builds: spread over ``embed_workers`` processes when configured."""
+        if self.settings.embed_workers <= 1:
+            return self.encoder
+        return ParallelEncoder(
+            self.encoder,
+            self.settings.encoder,
+            self.settings.embed_workers,
+            encoder_kwargs={"threads": self.settings.encoder_threads},
+        )
 
     def _try_load(self, kind: CollectionKind) -> Collection | None:
         try:
@@ -156,6 +184,19 @@ class Matcher:
         collection.remove(missing)
         if save:
             collection.save(self.settings.index_dir / kind)
+            self._unsaved.discard(kind)
+        else:
+            self._unsaved.add(kind)
+
+    def save_indexes(self) -> None:
+        """Persist collections changed by unsaved `index_records` calls.
+
+        A server indexes each write in memory and saves on shutdown; after a crash, the incremental
+        `build_index` at the next start catches up from the store (only changed records re-embed).
+        """
+        for kind in sorted(self._unsaved):
+            self._collections[kind].save(self.settings.index_dir / kind)
+        self._unsaved.clear()
 
     # ---- recommendation ------------------------------------------------------------------------
     def recommend(
@@ -193,12 +234,17 @@ class Matcher:
     def recommend_many(
         self, demands: Sequence[Demand], *, k: int = 10, filters: Filters | None = None, explain: bool = True
     ) -> list[list[Recommendation]]:
-        """Recommendations for many demands, encoding them in one batch."""
+        """Recommendations for many demands: one batched encode and one batched FAISS search."""
         analyses = [self.analyzer.analyze_demand(d) for d in demands]
         vectors = self.cache.encode(self.encoder, [a.text for a in analyses], kind="query")
+        experts = self.collection("experts")
+        allowed = experts.corpus.allowed_pks(filters or Filters())
+        scores, ids = self.retriever.dense_search(experts.dense, vectors, allowed=allowed)
         return [
-            self.recommend_analysis(a, v, k=k, filters=filters, explain=explain)
-            for a, v in zip(analyses, vectors, strict=True)
+            self.recommend_analysis(
+                a, v, k=k, filters=filters, explain=explain, dense_result=(scores[i], ids[i]), allowed=allowed
+            )
+            for i, (a, v) in enumerate(zip(analyses, vectors, strict=True))
         ]
 
     def _query_analysis(self, text: str | None, demand_id: str | None) -> Analysis:
@@ -224,10 +270,16 @@ class Matcher:
         explain: bool = True,
         mode: RetrievalMode = "hybrid",
         rank: bool = True,
+        dense_result: tuple[np.ndarray, np.ndarray] | None = None,
+        allowed: np.ndarray | None = None,
     ) -> list[Recommendation]:
-        """Recommend for an already analysed and encoded query (batch and evaluation paths)."""
+        """Recommend for an already analysed and encoded query (batch and evaluation paths).
+
+        ``dense_result`` and ``allowed`` come from a batched search over the same filters.
+        """
         experts = self.collection("experts")
-        allowed = experts.corpus.allowed_pks(filters or Filters())
+        if dense_result is None:
+            allowed = experts.corpus.allowed_pks(filters or Filters())
         retriever = self.retriever if mode == "hybrid" else _with_mode(self.retriever, mode)
         candidates = retriever.retrieve(
             vector,
@@ -237,6 +289,7 @@ class Matcher:
             corpus=experts.corpus,
             allowed=allowed,
             limit=max(self.settings.rerank_depth, k),
+            dense_result=dense_result,
         )
         return self._rank(analysis, candidates, experts, k, explain, rank)
 
@@ -251,7 +304,7 @@ class Matcher:
     ) -> list[Recommendation]:
         if len(candidates) == 0:
             return []
-        loads = self.store.open_engagements() if collection.kind == "experts" else {}
+        loads = self._engagement_loads() if collection.kind == "experts" else {}
         features = self.features.build(analysis, candidates, collection.corpus, loads)
         scores = self.ranker.predict(features) if rank else candidates.fused
         order = np.argsort(-scores, kind="stable")[:k]
@@ -261,12 +314,16 @@ class Matcher:
         if explain:
             kind: CollectionKind = collection.kind
             records = {r.id: r for r in self.store.get_many(kind, [e.id for e in entries])}
-        query_terms = self.analyzer.query_weights(analysis)
+        matched_words: list[list[str]] = [[] for _ in entries]
+        if explain:
+            query_terms = self.analyzer.query_weights(analysis)
+            pks = [int(candidates.pks[i]) for i in order]
+            matched_words = collection.lexical.matched_terms_many(query_terms, pks)
         results = []
         for position, (i, entry) in enumerate(zip(order, entries, strict=True), start=1):
             explanation = None
             if explain:
-                words = collection.lexical.matched_terms(query_terms, int(candidates.pks[i]))
+                words = matched_words[position - 1]
                 explanation = self.explainer.explain(analysis, entry, features[i], contributions[i], words)
             results.append(
                 Recommendation(
@@ -279,6 +336,14 @@ class Matcher:
                 )
             )
         return results
+
+    def _engagement_loads(self) -> dict[str, int]:
+        """Open engagements per expert, re-read at most every ``load_cache_seconds`` (a soft feature)."""
+        read_at, loads = self._loads
+        if time.monotonic() - read_at > self.settings.load_cache_seconds:
+            loads = self.store.open_engagements()
+            self._loads = (time.monotonic(), loads)
+        return loads
 
     def demands_for_expert(
         self, expert_id: str, *, k: int = 10, only_open: bool = True, explain: bool = True

@@ -197,17 +197,24 @@ def evaluate(
     k: Annotated[int, typer.Option("-k", min=1)] = 10,
     data_dir: DataDir = None,
     out: Annotated[Path | None, typer.Option(help="Also write the rows as JSON.")] = None,
+    bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap resamples for 95% intervals.")] = 0,
+    by_industry: Annotated[bool, typer.Option(help="Add one slice per demand industry.")] = False,
+    exposure: Annotated[bool, typer.Option(help="Show coverage and concentration columns.")] = False,
+    lifecycle: Annotated[bool, typer.Option(help="Gold from stored match outcomes, not --gold.")] = False,
+    ranker: Annotated[Path | None, typer.Option(help="Ranker params/manifest JSON to evaluate.")] = None,
 ) -> None:
-    """nDCG@k, Recall@k and MRR for BM25-only, dense-only, fused and fused+ranker, per language pair."""
+    """nDCG@k, Recall@k, MRR, MAP, P@k for BM25, dense, fused and fused+ranker, per language pair."""
     from dataclasses import asdict
 
     from matcher.evaluate import evaluate_matcher, format_table, read_gold
+    from matcher.outcomes import gold_from_lifecycle
 
-    matcher = Matcher(_settings(data_dir))
-    labels = read_gold(gold)
+    settings = _settings(data_dir)
+    matcher = Matcher(settings.model_copy(update={"ranker_params": ranker}) if ranker else settings)
+    labels = gold_from_lifecycle(matcher.store) if lifecycle else read_gold(gold)
     stored = [d for d in matcher.store.list("demands") if isinstance(d, Demand)]
-    rows = evaluate_matcher(matcher, stored, labels, k=k)
-    typer.echo(format_table(rows, k=k))
+    rows = evaluate_matcher(matcher, stored, labels, k=k, bootstrap=bootstrap, by_industry=by_industry)
+    typer.echo(format_table(rows, k=k, exposure=exposure))
     if out:
         out.write_text(json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False), encoding="utf-8")
 
@@ -231,10 +238,28 @@ def dedup(
         typer.echo(f"{c.keep_id} ⇐ {c.drop_id}  score {c.score:.2f}  ({'; '.join(c.reasons)})")
     typer.echo(f"{len(candidates)} candidate merges")
     if merge and candidates:
-        for c in candidates:
-            merge_experts(matcher.store, c.keep_id, c.drop_id)
+        merged = 0
+        for keep_id, drop_id in merge_plan([(c.keep_id, c.drop_id) for c in candidates]):
+            merge_experts(matcher.store, keep_id, drop_id)
+            merged += 1
         matcher.build_index()
-        typer.echo(f"merged {len(candidates)} pairs and updated the indexes")
+        typer.echo(f"merged {merged} experts into their duplicates and updated the indexes")
+
+
+def merge_plan(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Order merges so chains (A⇐B, B⇐C) collapse into one kept record: every drop merges into its root."""
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        while parent.get(node, node) != node:
+            node = parent[node]
+        return node
+
+    for keep, drop in pairs:
+        keep_root, drop_root = root(keep), root(drop)
+        if keep_root != drop_root:
+            parent[drop_root] = keep_root
+    return [(root(node), node) for node in parent if root(node) != node]
 
 
 @app.command()
@@ -257,7 +282,8 @@ def demo(
         k=10,
         data_dir=settings.data_dir,
     )
-    evaluate(gold=DEMO_DIR / "gold.csv", k=10, data_dir=settings.data_dir, out=None)
+    evaluate(gold=DEMO_DIR / "gold.csv", k=10, data_dir=settings.data_dir, out=None, bootstrap=0,
+             by_industry=False, exposure=False, lifecycle=False, ranker=None)  # fmt: skip
     sample = "需要锂电池固态电解质方面的海外专家，解决界面阻抗问题"
     typer.echo(f'\n示例 / sample: haizhi recommend "{sample}" -k 3')
     recommend(text=sample, demand=None, k=3, filter_=None, as_json=False, data_dir=settings.data_dir)
@@ -267,16 +293,44 @@ def demo(
 def bench(
     sizes: Annotated[str, typer.Option(help="Comma-separated expert pool sizes.")] = "10000,100000",
     queries: Annotated[int, typer.Option(min=10)] = 300,
-    index_kind: Annotated[str, typer.Option(help="flat, hnsw or ivf.")] = "flat",
+    index_kind: Annotated[str, typer.Option(help="Comma-separated: flat, hnsw, ivf.")] = "flat,hnsw",
     out: Annotated[Path, typer.Option(help="Report directory.")] = Path("reports"),
+    cache_dir: Annotated[Path | None, typer.Option(help="Persistent embedding cache.")] = None,
 ) -> None:
-    """Benchmark import+embed throughput, index build, query latency and memory; writes a report."""
+    """Benchmark import and embedding throughput, index build, query latency and memory; writes a report."""
     from pipelines.bench import run_benchmark
 
+    kinds = [k.strip() for k in index_kind.split(",") if k.strip()]
     report = run_benchmark(
-        [int(s) for s in sizes.split(",")], queries=queries, index_kind=index_kind, out=out
+        [int(s) for s in sizes.split(",")], queries=queries, index_kinds=kinds, out=out, cache_dir=cache_dir
     )
     typer.echo(report)
+
+
+# Command groups of other feature areas are registered here, one line each.
+from pipelines import cli_analysis  # noqa: E402  (analysis: train-ranker, tune, simulate-outcomes, compare)
+
+app.command("train-ranker")(cli_analysis.train_ranker)
+app.command("tune")(cli_analysis.tune)
+app.command("simulate-outcomes")(cli_analysis.simulate_outcomes_cmd)
+app.command("compare")(cli_analysis.compare)
+from pipelines import cli_api, loadtest  # noqa: E402  (API: serve, keys, loadtest)
+
+app.command("serve")(cli_api.serve)
+app.add_typer(cli_api.keys_app, name="keys")
+app.command("loadtest")(loadtest.loadtest_command)
+from pipelines import cli_flow, cli_ops  # noqa: E402  (operations: stats, stale, catalogue, flow)
+
+app.command("stats")(cli_ops.stats)
+app.command("stale")(cli_ops.stale)
+app.add_typer(cli_ops.catalogue_app, name="catalogue")
+app.add_typer(cli_flow.flow_app, name="flow")
+
+from pipelines import cli_nightly  # noqa: E402  (nightly batch: nightly, schedule, bench-batch)
+
+app.command("nightly")(cli_nightly.nightly)
+app.command("schedule")(cli_nightly.schedule)
+app.command("bench-batch")(cli_nightly.bench_batch)
 
 
 def main() -> None:

@@ -22,3 +22,11 @@ if [ -z "${HAIZHI_TEST_POSTGRES_URL:-}" ]; then
         fi
     fi
 fi
+# Browser test of the web page (tests/test_page.py): Debian chromium and a CJK font for the Chinese UI.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+        echo "installing chromium and a CJK font for the page test…"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei \
+            >/tmp/haizhi-chromium-install.log 2>&1 || echo "chromium install failed (page tests will skip)"
+    fi
+fi

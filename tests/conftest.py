@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -42,3 +44,67 @@ def demo_data_dir(tmp_path_factory: pytest.TempPathFactory, use_encoder: Encoder
 def demo_matcher(demo_data_dir: Path, use_encoder: Encoder) -> Matcher:
     """A matcher over the demo data (do not write through it)."""
     return Matcher(Settings(data_dir=demo_data_dir), encoder=use_encoder)
+
+
+@pytest.fixture(scope="session")
+def api_server_factory(
+    demo_data_dir: Path, use_encoder: Encoder, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[], SimpleNamespace]]:
+    """Starts real uvicorn servers (thread, random 127.0.0.1 port), each over its own copy of the demo data.
+
+    Each server is a ``SimpleNamespace`` with ``url``, ``data_dir`` and ``keys`` (API tokens: admin,
+    base B-GZ, stations ST001/ST002/ST008, analyst). All are stopped at the end of the session.
+    """
+    import shutil
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import ApiSettings
+    from matcher.store import Store
+
+    running: list[tuple[uvicorn.Server, threading.Thread, socket.socket]] = []
+    grants = {
+        "admin": ("admin", None),
+        "base": ("base", "B-GZ"),
+        "station": ("station", "ST001"),
+        "station2": ("station", "ST002"),
+        "station_sz": ("station", "ST008"),
+        "analyst": ("analyst", None),
+    }
+
+    def start() -> SimpleNamespace:
+        data_dir = tmp_path_factory.mktemp("api") / "data"
+        shutil.copytree(demo_data_dir, data_dir)
+        store = Store(Settings(data_dir=data_dir).resolved_database_url)
+        store.create_schema()
+        keys = {name: store.create_api_key(f"test {name}", *grant)[1] for name, grant in grants.items()}
+        store.close()
+        app = create_app(ApiSettings(matcher=Settings(data_dir=data_dir)), encoder=use_encoder)
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", workers=1))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        running.append((server, thread, sock))
+        deadline = time.monotonic() + 120
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the API server did not start")
+            time.sleep(0.05)
+        return SimpleNamespace(url=f"http://127.0.0.1:{sock.getsockname()[1]}", data_dir=data_dir, keys=keys)
+
+    yield start
+    for server, thread, sock in running:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def api_server(api_server_factory: Callable[[], SimpleNamespace]) -> SimpleNamespace:
+    """The shared API server of the API and page tests (tests write only ids of their own)."""
+    return api_server_factory()

@@ -5,13 +5,24 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from matcher.records import Expert
+from matcher.store.auth_api import AuthMixin
 from matcher.store.base import utc_now
+from matcher.store.flow_api import FlowMixin
+from matcher.store.ledger_api import LedgerMixin
 from matcher.store.matches_api import MatchesMixin, RecordNotFound
 from matcher.store.records_api import RecordsMixin
 from matcher.store.tables import RECORD_TABLES, match_events, matches
 
 
-class Store(RecordsMixin, MatchesMixin):
+# Each feature area adds its tables in its own module (sharing tables.metadata) and its methods as a
+# mixin listed here, one per line.
+class Store(
+    RecordsMixin,
+    MatchesMixin,
+    FlowMixin,
+    AuthMixin,
+    LedgerMixin,
+):
     """SQLite (default) or PostgreSQL storage behind one API.
 
     Example:
