@@ -95,34 +95,54 @@ class Explainer:
             if contributions[i] > 0
         ]
         explanation = Explanation(terms, words, fields, top)
-        explanation.text_zh = _text_zh(explanation, features)
-        explanation.text_en = _text_en(explanation, features)
+        explanation.text_zh = _sentence(explanation, features, "zh")
+        explanation.text_en = _sentence(explanation, features, "en")
         return explanation
 
 
-def _text_zh(e: Explanation, features: np.ndarray) -> str:
-    parts = []
-    if e.matched_terms:
-        parts.append("匹配术语：" + "、".join(f"{t.zh}（{t.en}）" for t in e.matched_terms))
-    elif e.matched_words:
-        parts.append("匹配关键词：" + "、".join(e.matched_words))
-    if e.shared_fields:
-        parts.append("共同领域：" + "、".join(t.zh for t in e.shared_fields))
-    parts.append(f"语义相似度 {features[FEATURE_NAMES.index('dense')]:.2f}")
-    if e.contributions:
-        parts.append("主要依据：" + "、".join(c.label_zh for c in e.contributions))
-    return "；".join(parts) + "。"
+@dataclass(frozen=True)
+class _Wording:
+    terms: str
+    words: str
+    fields: str
+    similarity: str
+    reasons: str
+    list_sep: str
+    part_sep: str
+    end: str
 
 
-def _text_en(e: Explanation, features: np.ndarray) -> str:
+_WORDING = {
+    "zh": _Wording("匹配术语：", "匹配关键词：", "共同领域：", "语义相似度", "主要依据：", "、", "；", "。"),
+    "en": _Wording(
+        "Matched terms: ",
+        "Matched keywords: ",
+        "Shared fields: ",
+        "semantic similarity",
+        "main reasons: ",
+        ", ",
+        "; ",
+        ".",
+    ),
+}
+
+
+def _sentence(e: Explanation, features: np.ndarray, language: str) -> str:
+    """The explanation as one sentence in ``zh`` or ``en``, each term followed by its translation."""
+    w = _WORDING[language]
     parts = []
     if e.matched_terms:
-        parts.append("Matched terms: " + ", ".join(f"{t.en} ({t.zh})" for t in e.matched_terms))
+        if language == "zh":
+            terms = [f"{t.zh}（{t.en}）" for t in e.matched_terms]
+        else:
+            terms = [f"{t.en} ({t.zh})" for t in e.matched_terms]
+        parts.append(w.terms + w.list_sep.join(terms))
     elif e.matched_words:
-        parts.append("Matched keywords: " + ", ".join(e.matched_words))
+        parts.append(w.words + w.list_sep.join(e.matched_words))
     if e.shared_fields:
-        parts.append("Shared fields: " + ", ".join(t.en for t in e.shared_fields))
-    parts.append(f"semantic similarity {features[FEATURE_NAMES.index('dense')]:.2f}")
+        parts.append(w.fields + w.list_sep.join(getattr(t, language) for t in e.shared_fields))
+    parts.append(f"{w.similarity} {features[FEATURE_NAMES.index('dense')]:.2f}")
     if e.contributions:
-        parts.append("main reasons: " + ", ".join(c.label_en for c in e.contributions))
-    return "; ".join(parts) + "."
+        labels = [c.label_zh if language == "zh" else c.label_en for c in e.contributions]
+        parts.append(w.reasons + w.list_sep.join(labels))
+    return w.part_sep.join(parts) + w.end

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -17,13 +17,13 @@ from sklearn.base import clone
 from embeddings.cache import EmbeddingCache
 from embeddings.encoders import create_encoder
 from embeddings.encoders.base import Encoder
-from embeddings.encoders.parallel import ParallelEncoder
 from embeddings.index.faiss_index import set_num_threads
 from matcher.config import Settings
 from matcher.corpus import Filters
 from matcher.explain import Explainer, Explanation
 from matcher.features import FEATURE_NAMES, PairFeatureBuilder
-from matcher.indexes import Collection, CollectionKind, RefreshReport, refresh_collection
+from matcher.indexes import Collection, CollectionKind
+from matcher.indexing import IndexingMixin
 from matcher.profiles import Analysis, Analyzer
 from matcher.rank import LinearRanker, Ranker, load_ranker
 from matcher.records import Demand, Expert
@@ -44,17 +44,7 @@ class Recommendation:
     record: Expert | Demand | None = None
 
 
-@dataclass
-class BuildReport:
-    """Counts of a full or incremental index build."""
-
-    experts: RefreshReport = field(default_factory=RefreshReport)
-    demands: RefreshReport = field(default_factory=RefreshReport)
-    cache_hits: int = 0
-    cache_misses: int = 0
-
-
-class Matcher:
+class Matcher(IndexingMixin):
     """Recommend experts for needs, and demands for experts.
 
     Args:
@@ -121,83 +111,6 @@ class Matcher:
         return Explainer(self.analyzer.glossary, self.analyzer.catalogue)
 
     # ---- indexes -------------------------------------------------------------------------------
-    def collection(self, kind: CollectionKind) -> Collection:
-        """The loaded collection, loading it from disk on first use."""
-        if kind not in self._collections:
-            self._collections[kind] = Collection.load(kind, self.settings.index_dir / kind, self.encoder.id)
-        return self._collections[kind]
-
-    def build_index(self, *, full: bool = False, show_progress: bool = False) -> BuildReport:
-        """Index experts and demands; incremental unless ``full`` (re-embeds only changed records)."""
-        report = BuildReport()
-        hits, misses = self.cache.hits, self.cache.misses
-        for kind in ("experts", "demands"):
-            collection = None if full else self._try_load(kind)
-            if collection is None:
-                collection = Collection.empty(kind, self.encoder, self._index_kind(kind))
-            rows = self.store.rows(kind)
-            refresh = refresh_collection(
-                collection,
-                rows,
-                self.analyzer,
-                self._bulk_encoder(),
-                cache=self.cache,
-                show_progress=show_progress,
-            )
-            setattr(report, kind, refresh)
-            self._collections[kind] = collection
-            if full or refresh.changed or kind in self._unsaved:
-                collection.save(self.settings.index_dir / kind)
-                self._unsaved.discard(kind)
-        self.cache.save()
-        report.cache_hits, report.cache_misses = self.cache.hits - hits, self.cache.misses - misses
-        return report
-
-    def _bulk_encoder(self) -> Encoder:
-        """The encoder for index builds: spread over ``embed_workers`` processes when configured."""
-        if self.settings.embed_workers <= 1:
-            return self.encoder
-        return ParallelEncoder(
-            self.encoder,
-            self.settings.encoder,
-            self.settings.embed_workers,
-            encoder_kwargs={"threads": self.settings.encoder_threads},
-        )
-
-    def _try_load(self, kind: CollectionKind) -> Collection | None:
-        try:
-            return self.collection(kind)
-        except FileNotFoundError:
-            return None
-
-    def _index_kind(self, kind: CollectionKind) -> str:
-        return self.settings.index_kind if kind == "experts" else "flat"
-
-    def index_records(self, kind: CollectionKind, ids: Sequence[str], *, save: bool = True) -> None:
-        """Index (or re-index) stored records right after a write, so they are matchable at once."""
-        collection = self.collection(kind)
-        pks = self.store.pk_of(kind, list(ids))
-        records = self.store.get_many(kind, list(pks))
-        rows = [(pks[r.id], r) for r in records]
-        collection.upsert(rows, self.analyzer, self.encoder, cache=self.cache)
-        missing = [i for i in ids if i not in pks]
-        collection.remove(missing)
-        if save:
-            collection.save(self.settings.index_dir / kind)
-            self._unsaved.discard(kind)
-        else:
-            self._unsaved.add(kind)
-
-    def save_indexes(self) -> None:
-        """Persist collections changed by unsaved `index_records` calls.
-
-        A server indexes each write in memory and saves on shutdown; after a crash, the incremental
-        `build_index` at the next start catches up from the store (only changed records re-embed).
-        """
-        for kind in sorted(self._unsaved):
-            self._collections[kind].save(self.settings.index_dir / kind)
-        self._unsaved.clear()
-
     # ---- recommendation ------------------------------------------------------------------------
     def recommend(
         self,

@@ -103,22 +103,30 @@ def _record_table(kind: str, model: type[Record]) -> Table:
 
 RECORD_TABLES: dict[str, Table] = {kind: _record_table(kind, model) for kind, model in RECORD_TYPES.items()}
 
+
+def pair_columns() -> tuple[Column[str], Column[str]]:
+    """``demand_id`` and ``expert_id`` of a (demand, expert) pair table, following deletes and renames."""
+    return (
+        Column(
+            "demand_id",
+            String(64),
+            ForeignKey("demands.id", ondelete="CASCADE", onupdate="CASCADE"),
+            nullable=False,
+        ),
+        Column(
+            "expert_id",
+            String(64),
+            ForeignKey("experts.id", ondelete="CASCADE", onupdate="CASCADE"),
+            nullable=False,
+        ),
+    )
+
+
 matches = Table(
     "matches",
     metadata,
     Column("pk", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "demand_id",
-        String(64),
-        ForeignKey("demands.id", ondelete="CASCADE", onupdate="CASCADE"),
-        nullable=False,
-    ),
-    Column(
-        "expert_id",
-        String(64),
-        ForeignKey("experts.id", ondelete="CASCADE", onupdate="CASCADE"),
-        nullable=False,
-    ),
+    *pair_columns(),
     Column("status", String(32), nullable=False),
     Column("score", Float, nullable=True),
     Column("note", Text, nullable=False, default=""),

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -19,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from matcher.store.tables import metadata
+from matcher.store.tables import metadata, pair_columns
 
 # History has no foreign key on purpose (like match_events): it outlives deleted demands.
 demand_events = Table(
@@ -41,18 +40,7 @@ cooperations = Table(
     "cooperations",
     metadata,
     Column("pk", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "demand_id",
-        String(64),
-        ForeignKey("demands.id", ondelete="CASCADE", onupdate="CASCADE"),
-        nullable=False,
-    ),
-    Column(
-        "expert_id",
-        String(64),
-        ForeignKey("experts.id", ondelete="CASCADE", onupdate="CASCADE"),
-        nullable=False,
-    ),
+    *pair_columns(),
     Column("mode", String(32), nullable=False),
     Column("start_date", Date, nullable=False),
     Column("contract_amount_wan", Float, nullable=True),
