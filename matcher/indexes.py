@@ -61,11 +61,19 @@ class Collection:
         corpus: metadata entries keyed by store pk.
     """
 
-    def __init__(self, kind: CollectionKind, dense: FaissIndex, lexical: BM25Index, corpus: Corpus) -> None:
+    def __init__(
+        self,
+        kind: CollectionKind,
+        dense: FaissIndex,
+        lexical: BM25Index,
+        corpus: Corpus,
+        analyzer_fingerprint: str = "",
+    ) -> None:
         self.kind = kind
         self.dense = dense
         self.lexical = lexical
         self.corpus = corpus
+        self.analyzer_fingerprint = analyzer_fingerprint
 
     @classmethod
     def empty(cls, kind: CollectionKind, encoder: Encoder, index_kind: str = "flat") -> Collection:
@@ -136,7 +144,13 @@ class Collection:
         self.dense.save(version / "dense", checksum=checksum)
         self.lexical.save(version / "lexical")
         self.corpus.save(version / "corpus.json")
-        manifest = {"kind": self.kind, "count": len(self.corpus), "checksum": checksum, "saved_at": stamp}
+        manifest = {
+            "kind": self.kind,
+            "count": len(self.corpus),
+            "checksum": checksum,
+            "analyzer": self.analyzer_fingerprint,
+            "saved_at": stamp,
+        }
         (version / "collection.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         _write_atomic(directory / "CURRENT", version.name)
         for old in directory.glob("v*"):
@@ -163,7 +177,8 @@ class Collection:
             raise IndexMismatchError(
                 f"{version}: dense index holds {len(dense)} vectors but the corpus {len(corpus)} entries"
             )
-        return cls(kind, dense, lexical, corpus)
+        manifest = json.loads((version / "collection.json").read_text(encoding="utf-8"))
+        return cls(kind, dense, lexical, corpus, analyzer_fingerprint=manifest.get("analyzer", ""))
 
 
 def refresh_collection(

@@ -53,8 +53,12 @@ class IndexingMixin:
         hits, misses = self.cache.hits, self.cache.misses
         for kind in ("experts", "demands"):
             collection = None if full else self._try_load(kind)
+            if collection is not None and collection.analyzer_fingerprint != self.analyzer.fingerprint:
+                collection = None  # glossary or catalogue changed: re-analyse all (vectors are cached)
+                full = True
             if collection is None:
                 collection = Collection.empty(kind, self.encoder, self._index_kind(kind))
+                collection.analyzer_fingerprint = self.analyzer.fingerprint
             rows = self.store.rows(kind)
             refresh = refresh_collection(
                 collection,

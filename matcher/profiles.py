@@ -6,6 +6,7 @@ and the guidance catalogue together so every path (index build, online query, ba
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,6 +18,7 @@ from matcher.catalog import Catalogue
 from matcher.records import CooperationMode, Demand, Expert
 
 CONCEPT_PREFIX = "c:"
+ANALYSIS_VERSION = 1  # bump when tokenisation or analysis logic changes
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,20 @@ class Analyzer:
         self.max_tags = max_tags
         words = [*self.glossary.zh_terms(), *self.catalogue.terms()]
         self.tokenizer = Tokenizer(user_words=words)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Identity of everything that shapes an analysis (glossary, catalogue, analysis version).
+
+        Indexes record it: when the glossary or catalogue is edited, stored analyses are stale even though
+        no record changed, so the next build re-analyses everything (embeddings come from the cache).
+        """
+        digest = hashlib.sha256(f"analysis-v{ANALYSIS_VERSION}".encode())
+        for concept_id in sorted(self.glossary.concepts):
+            digest.update(repr(self.glossary.concepts[concept_id]).encode())
+        for catalogue_field in self.catalogue.fields:
+            digest.update(repr(catalogue_field).encode())
+        return digest.hexdigest()[:16]
 
     def analyze_text(
         self,

@@ -268,3 +268,21 @@ def test_sentence_transformers_backend_end_to_end(matcher: Matcher, tmp_path: Pa
     own.build_index()
     assert own.recommend("robot-assisted minimally invasive surgery", k=1)[0].id == "EN-ROBOT"
     assert own.recommend("CT image segmentation with deep learning", k=1)[0].id == "EN-MED"
+
+
+def test_glossary_change_reanalyses_without_reembedding(matcher: Matcher, tmp_path: Path) -> None:
+    from embeddings.glossary import DEFAULT_GLOSSARY_PATH, Glossary
+    from matcher.profiles import Analyzer
+
+    edited = tmp_path / "glossary.tsv"
+    extra = "medical_devices.force_feedback\tmedical_devices\t力反馈\tforce feedback\n"
+    edited.write_text(DEFAULT_GLOSSARY_PATH.read_text(encoding="utf-8").rstrip("\n") + "\n" + extra, "utf-8")
+    analyzer = Analyzer(glossary=Glossary.load(edited))
+    assert analyzer.fingerprint != matcher.analyzer.fingerprint
+    updated = Matcher(matcher.settings, encoder=matcher.encoder, analyzer=analyzer)
+    report = updated.build_index()
+    assert report.experts.added == len(EXPERTS) and report.cache_misses == 0, report
+    top = updated.recommend("手术机器人力反馈控制", k=1)[0]
+    assert top.id == "EN-ROBOT"
+    assert top.explanation is not None
+    assert ("力反馈", "force feedback") in {(t.zh, t.en) for t in top.explanation.matched_terms}
