@@ -27,7 +27,7 @@ from matcher.indexing import IndexingMixin
 from matcher.profiles import Analysis, Analyzer
 from matcher.rank import LinearRanker, Ranker, load_ranker
 from matcher.records import Demand, Expert
-from matcher.retrieve import Candidates, HybridRetriever, RetrievalMode
+from matcher.retrieve import HybridRetriever, RetrievalMode
 from matcher.store import Store
 from matcher.tagging import load_catalogue
 
@@ -194,61 +194,64 @@ class Matcher(IndexingMixin):
         if dense_result is None:
             allowed = experts.corpus.allowed_pks(filters or Filters())
         retriever = self.retriever if mode == "hybrid" else _with_mode(self.retriever, mode)
+        return self._match(experts, analysis, vector, retriever, allowed, k, explain, rank, dense_result)
+
+    def _match(
+        self,
+        collection: Collection,
+        analysis: Analysis,
+        vector: np.ndarray,
+        retriever: HybridRetriever,
+        allowed: np.ndarray | None,
+        k: int,
+        explain: bool,
+        rank: bool,
+        dense_result: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> list[Recommendation]:
+        """Retrieve, score and (optionally) explain the top ``k`` of one collection for one query."""
+        query_terms = self.analyzer.query_weights(analysis)
         candidates = retriever.retrieve(
             vector,
-            self.analyzer.query_weights(analysis),
-            dense_index=experts.dense,
-            lexical_index=experts.lexical,
-            corpus=experts.corpus,
+            query_terms,
+            dense_index=collection.dense,
+            lexical_index=collection.lexical,
+            corpus=collection.corpus,
             allowed=allowed,
             limit=max(self.settings.rerank_depth, k),
             dense_result=dense_result,
         )
-        return self._rank(analysis, candidates, experts, k, explain, rank)
-
-    def _rank(
-        self,
-        analysis: Analysis,
-        candidates: Candidates,
-        collection: Collection,
-        k: int,
-        explain: bool,
-        rank: bool,
-    ) -> list[Recommendation]:
         if len(candidates) == 0:
             return []
         loads = self._engagement_loads() if collection.kind == "experts" else {}
         features = self.features.build(analysis, candidates, collection.corpus, loads)
         scores = self.ranker.predict(features) if rank else candidates.fused
         order = np.argsort(-scores, kind="stable")[:k]
-        contributions = self.ranker.contributions(features)
         entries = [collection.corpus.get(int(candidates.pks[i])) for i in order]
+        explanations: list[Explanation | None] = [None] * len(entries)
         records = {}
         if explain:
             kind: CollectionKind = collection.kind
             records = {r.id: r for r in self.store.get_many(kind, [e.id for e in entries])}
-        matched_words: list[list[str]] = [[] for _ in entries]
-        if explain:
-            query_terms = self.analyzer.query_weights(analysis)
+            contributions = self.ranker.contributions(features[order])
             pks = [int(candidates.pks[i]) for i in order]
             matched_words = collection.lexical.matched_terms_many(query_terms, pks)
-        results = []
-        for position, (i, entry) in enumerate(zip(order, entries, strict=True), start=1):
-            explanation = None
-            if explain:
-                words = matched_words[position - 1]
-                explanation = self.explainer.explain(analysis, entry, features[i], contributions[i], words)
-            results.append(
-                Recommendation(
-                    id=entry.id,
-                    rank=position,
-                    score=round(float(scores[i]), 6),
-                    features={n: round(float(v), 4) for n, v in zip(FEATURE_NAMES, features[i], strict=True)},
-                    explanation=explanation,
-                    record=records.get(entry.id),  # type: ignore[arg-type]
-                )
+            explanations = [
+                self.explainer.explain(analysis, entry, features[i], contributions[n], matched_words[n])
+                for n, (i, entry) in enumerate(zip(order, entries, strict=True))
+            ]
+        return [
+            Recommendation(
+                id=entry.id,
+                rank=position,
+                score=round(float(scores[i]), 6),
+                features={n: round(float(v), 4) for n, v in zip(FEATURE_NAMES, features[i], strict=True)},
+                explanation=explanation,
+                record=records.get(entry.id),  # type: ignore[arg-type]
             )
-        return results
+            for position, (i, entry, explanation) in enumerate(
+                zip(order, entries, explanations, strict=True), start=1
+            )
+        ]
 
     def _engagement_loads(self) -> dict[str, int]:
         """Open engagements per expert, re-read at most every ``load_cache_seconds`` (a soft feature)."""
@@ -269,16 +272,7 @@ class Matcher(IndexingMixin):
         vector = self.cache.encode(self.encoder, [analysis.text], kind="document")[0]
         demands = self.collection("demands")
         allowed = demands.corpus.allowed_pks(Filters(active_only=only_open))
-        candidates = self.retriever.retrieve(
-            vector,
-            self.analyzer.query_weights(analysis),
-            dense_index=demands.dense,
-            lexical_index=demands.lexical,
-            corpus=demands.corpus,
-            allowed=allowed,
-            limit=max(self.settings.rerank_depth, k),
-        )
-        return self._rank(analysis, candidates, demands, k, explain, True)
+        return self._match(demands, analysis, vector, self.retriever, allowed, k, explain, True)
 
 
 def _with_mode(retriever: HybridRetriever, mode: RetrievalMode) -> HybridRetriever:
