@@ -7,8 +7,6 @@ derived lazily so a filter over 100k experts costs a few vectorised comparisons.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -17,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings.atomic import write_text_atomic
 from matcher.profiles import Analysis
 from matcher.records import CooperationMode, Demand, DemandStatus, Expert
 
@@ -270,12 +269,7 @@ class Corpus:
 
     def save(self, path: Path) -> None:
         """Write all entries as JSON, atomically."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps([asdict(e) for e in self.entries()], ensure_ascii=False)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".corpus-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)
+        write_text_atomic(path, json.dumps([asdict(e) for e in self.entries()], ensure_ascii=False))
 
     @classmethod
     def load(cls, path: Path) -> Corpus:

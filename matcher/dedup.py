@@ -15,6 +15,7 @@ from datetime import date
 from itertools import combinations
 from typing import Any
 
+from embeddings.text import is_han
 from matcher.name_match import CJK, NameForms, affiliation_text_similarity, name_forms, written_similarity
 from matcher.records import Expert
 from matcher.store import RecordNotFound, Store
@@ -75,7 +76,7 @@ def affiliation_similarity(a: Expert, b: Expert) -> float | None:
 
 
 def _has_han(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return any(map(is_han, text))
 
 
 def _fullness(expert: Expert) -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 
+from embeddings.atomic import write_text_atomic
 from embeddings.cache import EmbeddingCache
 from embeddings.encoders.base import Encoder
 from embeddings.index.base import IndexMismatchError
@@ -152,7 +152,7 @@ class Collection:
             "saved_at": stamp,
         }
         (version / "collection.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        _write_atomic(directory / "CURRENT", version.name)
+        write_text_atomic(directory / "CURRENT", version.name, fsync=True)
         for old in directory.glob("v*"):
             if old.is_dir() and old.name != version.name:
                 shutil.rmtree(old, ignore_errors=True)
@@ -203,12 +203,3 @@ def refresh_collection(
     collection.remove(removed)
     collection.upsert(changed, analyzer, encoder, cache=cache, show_progress=show_progress)
     return report
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.name)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)

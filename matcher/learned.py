@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -35,6 +33,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from embeddings.atomic import atomic_path, write_text_atomic
 from matcher.features import FEATURE_NAMES
 
 MONOTONIC = {"freshness": 0, "load": -1}
@@ -172,10 +171,8 @@ def save_learned(ranker: LearnedRanker, directory: Path, *, info: dict[str, Any]
         raise ValueError("cannot save an untrained LearnedRanker")
     directory.mkdir(parents=True, exist_ok=True)
     model_path = directory / MODEL_FILE
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".model-", suffix=".tmp")
-    os.close(fd)
-    joblib.dump(ranker, tmp)
-    os.replace(tmp, model_path)
+    with atomic_path(model_path) as temporary:
+        joblib.dump(ranker, temporary)
     manifest = {
         "class": LearnedRanker.__name__,
         "params": ranker.get_params(),
@@ -187,10 +184,7 @@ def save_learned(ranker: LearnedRanker, directory: Path, *, info: dict[str, Any]
         **(info or {}),
     }
     manifest_path = directory / "ranker.json"
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".ranker-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(manifest, handle, indent=2, ensure_ascii=False, default=str)
-    os.replace(tmp, manifest_path)
+    write_text_atomic(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
     return manifest_path
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from embeddings.glossary import Glossary
-from embeddings.text import detect_language
+from embeddings.text import detect_language, is_han
 from embeddings.tokenize import Tokenizer
 from matcher.catalog import Catalogue
 from matcher.records import CooperationMode, Demand, Expert
@@ -50,7 +50,7 @@ class Analysis:
 
 def profile_language(text: str) -> str:
     """Classify a profile's language: ``bi`` when it carries substantial Chinese and English text."""
-    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    han = sum(map(is_han, text))
     latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
     if han >= 20 and latin >= 120:
         return "bi"

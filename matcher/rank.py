@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from embeddings.atomic import write_text_atomic
 from matcher.features import FEATURE_NAMES
 
 
@@ -81,11 +80,7 @@ class LinearRanker(BaseEstimator):
 def save_params(estimator: BaseEstimator, path: Path) -> None:
     """Write an estimator's class and parameters as JSON (atomically)."""
     payload = {"class": type(estimator).__name__, "params": estimator.get_params()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".params-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=2, ensure_ascii=False)
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(payload, indent=2, ensure_ascii=False))
 
 
 class Ranker(Protocol):

@@ -14,13 +14,12 @@ two industries gets both while a single stray keyword does not add a second indu
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from embeddings.atomic import write_text_atomic
 from embeddings.glossary import Glossary
 from matcher.catalog import Catalogue
 from matcher.profiles import demand_text, expert_text
@@ -75,16 +74,8 @@ def catalogue_document(catalogue: Catalogue) -> dict[str, Any]:
 def write_catalogue_json(catalogue: Catalogue, path: Path) -> Path:
     """Write ``catalogue`` as JSON (the bundled file's shape) atomically; returns the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(catalogue_document(catalogue), ensure_ascii=False, indent=2)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text + "\n")
     return path
 
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
+from embeddings.atomic import write_text_atomic
 from matcher.config import Settings
 from matcher.pairs import PairData, PerQuery, collect_pairs, demand_folds, encode_demands, score_pairs
 from matcher.rank import LinearRanker, Ranker
@@ -172,11 +171,7 @@ def save_fusion(settings: Mapping[str, Any], path: Path) -> None:
     if unknown:
         raise ValueError(f"not fusion settings: {sorted(unknown)} (allowed: {', '.join(FUSION_KEYS)})")
     Settings(**dict(settings))  # validate values before writing
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".fusion-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(dict(settings), handle, indent=2)
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(dict(settings), indent=2))
 
 
 def settings_with_tuning(

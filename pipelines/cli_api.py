@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from embeddings.atomic import write_text_atomic
 from matcher.config import Settings
 from matcher.store import RecordNotFound, Store
 from matcher.store.auth_api import ROLES
@@ -36,11 +36,7 @@ def _store(data_dir: Path | None) -> Store:
 
 def _write_secret(path: Path, token: str) -> None:
     """Write the token readable by the owner only (temp file + rename)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(token + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, token + "\n", mode=0o600)
 
 
 def ensure_admin_key(store: Store, data_dir: Path) -> Path | None:

@@ -6,10 +6,6 @@ Files use the importer's column names, so an exported file imports back unchange
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -18,6 +14,7 @@ from typing import Any
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
 
+from embeddings.atomic import atomic_path
 from matcher.records import RECORD_TYPES, Record
 from matcher.store import Store
 from pipelines.import_columns import aliases
@@ -49,21 +46,6 @@ def export_columns(kind: str, header_language: str = "en") -> list[tuple[str, st
         return [(name, name) for name in names]
     spelled = aliases(kind)
     return [(next(iter(spelled[name]), name), name) for name in names]
-
-
-@contextmanager
-def _atomic_path(path: Path) -> Iterator[Path]:
-    """Write to a temporary file next to ``path`` and move it into place only on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(temp)
-        os.chmod(temp, 0o644)  # mkstemp creates 0600; an export is meant to be shared
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
@@ -126,7 +108,7 @@ def export_records(store: Store, kind: str, path: Path, *, header_language: str 
     records = store.list(kind)
     rows = records_to_rows(records, [name for _, name in columns])
     header = [title for title, _ in columns]
-    with _atomic_path(path) as temp:
+    with atomic_path(path, mode=0o644) as temp:
         if suffix == ".csv":
             _write_csv(temp, header, rows)
         else:

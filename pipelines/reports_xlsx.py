@@ -6,8 +6,6 @@ never sees a half-written report.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ import openpyxl
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from embeddings.atomic import atomic_path
 from matcher.freshness import ExpertFreshness
 from matcher.gaps import GapReport
 from matcher.station_eval import StationEvaluation
@@ -47,15 +46,8 @@ def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
             width = max([len(str(name)), *(len(str(_cell(r.get(name)) or "")) for r in rows[:200])])
             sheet.column_dimensions[get_column_letter(index)].width = min(60, width + 2)
         sheet.freeze_panes = "A2"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".xlsx")
-    os.close(fd)
-    try:
-        workbook.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary:
+        workbook.save(temporary)
     return path
 
 

@@ -11,9 +11,7 @@ import argparse
 import csv
 import gc
 import io
-import os
 import random
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from datetime import date
 from enum import Enum
 from pathlib import Path
 
+from embeddings.atomic import write_text_atomic
 from matcher.records import Demand, Expert, Organization, Record, Site
 from pipelines.demo.demands import build_demand, domestic_stations, grade_pairs
 from pipelines.demo.experts import (
@@ -194,15 +193,7 @@ def _records_csv(records: Sequence[Record], model: type[Record]) -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(temp, 0o644)  # mkstemp creates 0600; these files are meant to be shared
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text, mode=0o644, newline="")  # shared files, not owner-only
 
 
 def write_demo(directory: Path, data: DemoData) -> None:
