@@ -101,6 +101,7 @@ class ExplanationOut(BaseModel):
     contributions: list[ContributionOut] = []
     text_zh: str = ""
     text_en: str = ""
+    best_work: str | None = Field(default=None, description="The expert's publication closest to the need.")
 
 
 class ExpertRecommendationOut(BaseModel):

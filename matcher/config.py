@@ -17,7 +17,11 @@ class Settings(BaseSettings):
         database_url: any SQLAlchemy URL; empty means ``sqlite:///<data_dir>/haizhi.db``.
         encoder: ``use`` (multilingual USE v3, default) or ``st:<local model path>``.
         index_kind: FAISS index type for experts: ``flat`` (exact), ``hnsw`` or ``ivf``.
-        fusion: how dense and lexical candidates are fused: ``rrf`` or ``weighted``.
+        fusion: how dense and lexical candidates are fused: ``zscore`` (default), ``rrf`` or ``weighted``.
+        item_weight: share of the decayed item (publication) cosine in an expert's dense score.
+        item_decay: decay of the further items' cosine excess in an expert's dense score (0: best only).
+        lexical_item_weight: share of the decayed per-item BM25 in the fused lexical signal.
+        lexical_item_decay: decay of the sum over an expert's best per-item BM25 scores.
         ranker_params: optional JSON file with LinearRanker parameters (from tuning).
     """
 
@@ -27,7 +31,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     encoder: str = "use"
     index_kind: Literal["flat", "hnsw", "ivf"] = "flat"
-    fusion: Literal["rrf", "weighted"] = "rrf"
+    fusion: Literal["rrf", "weighted", "zscore"] = "zscore"
     rrf_k: int = Field(default=60, ge=1)
     dense_candidates: int = Field(default=200, ge=1)
     lexical_candidates: int = Field(default=200, ge=1)
@@ -43,6 +47,11 @@ class Settings(BaseSettings):
     # fusion weights (issue 5: written by `haizhi tune` next to rrf_k and fusion)
     dense_weight: float = Field(default=1.0, ge=0.0)
     lexical_weight: float = Field(default=1.0, ge=0.0)
+    # experts as sets of texts (chosen on the public quality suite, docs/quality.md)
+    item_weight: float = Field(default=1.0, ge=0.0, le=1.0)
+    item_decay: float = Field(default=0.7, ge=0.0, le=1.0)
+    lexical_item_weight: float = Field(default=1.0, ge=0.0, le=1.0)
+    lexical_item_decay: float = Field(default=0.85, ge=0.0, le=1.0)
     embedding_cache_dir: Path | None = None
     # operations (issue 6): station evaluation weights JSON, stale-profile age, gap threshold
     station_evaluation: Path | None = None

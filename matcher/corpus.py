@@ -42,6 +42,7 @@ class CorpusEntry:
     active: bool = True
     updated_at: str | None = None
     groups: list[str] = field(default_factory=list)
+    item_count: int = 0
 
     # Derived sets, computed once per entry: pair features read them for every candidate of every query.
     @cached_property
@@ -93,6 +94,7 @@ class CorpusEntry:
             active=expert.active,
             updated_at=expert.updated_at.isoformat() if expert.updated_at else None,
             groups=list(expert.organizations),
+            item_count=len(analysis.items),
         )
 
     @classmethod
@@ -211,6 +213,7 @@ class Corpus:
                 "country": np.array([e.country for e in entries], dtype=object),
                 "city": np.array([e.city.lower() for e in entries], dtype=object),
                 "country_lower": np.array([e.country.lower() for e in entries], dtype=object),
+                "item_count": np.array([e.item_count for e in entries], dtype=np.int64),
             }
         return self._columns
 
@@ -267,6 +270,20 @@ class Corpus:
             return None
         return cols["pk"][mask]
 
+    def item_counts(self, pks: np.ndarray) -> np.ndarray:
+        """Number of indexed items of each pk (0 for unknown pks)."""
+        return np.array(
+            [e.item_count if (e := self._entries.get(int(pk))) else 0 for pk in pks], dtype=np.int64
+        )
+
+    def allowed_item_ids(self, allowed_pks: np.ndarray | None) -> np.ndarray | None:
+        """Item ids of the allowed pks (None when every entry is allowed)."""
+        if allowed_pks is None:
+            return None
+        cols = self._cols()
+        positions = np.searchsorted(cols["pk"], allowed_pks)
+        return item_ids(allowed_pks, cols["item_count"][positions])
+
     def save(self, path: Path) -> None:
         """Write all entries as JSON, atomically."""
         write_text_atomic(path, json.dumps([asdict(e) for e in self.entries()], ensure_ascii=False))
@@ -276,6 +293,23 @@ class Corpus:
         """Read entries written by `save`."""
         rows = json.loads(path.read_text(encoding="utf-8"))
         return cls(CorpusEntry(**row) for row in rows)
+
+
+ITEM_BITS = 10  # an item id is (pk << ITEM_BITS) | position: the expert is one shift away
+
+
+def item_ids(pks: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Item ids of each pk's ``count`` items, pk by pk in order (int64)."""
+    pks = np.asarray(pks, dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.int64)
+    starts = np.repeat(pks << ITEM_BITS, counts)
+    offsets = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    return starts + offsets
+
+
+def item_owner(ids: np.ndarray) -> np.ndarray:
+    """The pk each item id belongs to."""
+    return np.asarray(ids, dtype=np.int64) >> ITEM_BITS
 
 
 def _written_languages(profile_language: str) -> set[str]:

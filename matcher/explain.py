@@ -42,6 +42,7 @@ class Explanation:
     contributions: list[Contribution] = field(default_factory=list)
     text_zh: str = ""
     text_en: str = ""
+    best_work: str | None = None
 
 
 class Explainer:
@@ -69,8 +70,12 @@ class Explainer:
         features: np.ndarray,
         contributions: np.ndarray,
         matched_words: list[str],
+        best_work: str | None = None,
     ) -> Explanation:
-        """Explanation of one candidate given its feature row and contribution row."""
+        """Explanation of one candidate given its feature row and contribution row.
+
+        ``best_work`` is the expert's publication closest to the need (最相关成果), shown shortened.
+        """
         entry_concepts = set(entry.concepts)
         concepts = [c for c in query.concepts if c in entry_concepts][: self.max_terms]
         terms = [Term(self.glossary.translate(c, "zh"), self.glossary.translate(c, "en")) for c in concepts]
@@ -94,10 +99,21 @@ class Explainer:
             for i in order[: self.max_contributions]
             if contributions[i] > 0
         ]
-        explanation = Explanation(terms, words, fields, top)
+        explanation = Explanation(terms, words, fields, top, best_work=_headline(best_work))
         explanation.text_zh = _sentence(explanation, features, "zh")
         explanation.text_en = _sentence(explanation, features, "en")
         return explanation
+
+
+_HEADLINE_CHARS = 120
+
+
+def _headline(text: str | None) -> str | None:
+    """A publication's first line, shortened for display (its title when titles come first)."""
+    if not text or not text.strip():
+        return None
+    line = text.strip().splitlines()[0].strip()
+    return line if len(line) <= _HEADLINE_CHARS else line[: _HEADLINE_CHARS - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,7 @@ class _Wording:
     words: str
     fields: str
     similarity: str
+    work: str
     reasons: str
     list_sep: str
     part_sep: str
@@ -113,12 +130,23 @@ class _Wording:
 
 
 _WORDING = {
-    "zh": _Wording("匹配术语：", "匹配关键词：", "共同领域：", "语义相似度", "主要依据：", "、", "；", "。"),
+    "zh": _Wording(
+        "匹配术语：",
+        "匹配关键词：",
+        "共同领域：",
+        "语义相似度",
+        "最相关成果：",
+        "主要依据：",
+        "、",
+        "；",
+        "。",
+    ),
     "en": _Wording(
         "Matched terms: ",
         "Matched keywords: ",
         "Shared fields: ",
         "semantic similarity",
+        "most relevant work: ",
         "main reasons: ",
         ", ",
         "; ",
@@ -142,6 +170,8 @@ def _sentence(e: Explanation, features: np.ndarray, language: str) -> str:
     if e.shared_fields:
         parts.append(w.fields + w.list_sep.join(getattr(t, language) for t in e.shared_fields))
     parts.append(f"{w.similarity} {features[FEATURE_NAMES.index('dense')]:.2f}")
+    if e.best_work:
+        parts.append(w.work + (f"《{e.best_work}》" if language == "zh" else f"“{e.best_work}”"))
     if e.contributions:
         labels = [c.label_zh if language == "zh" else c.label_en for c in e.contributions]
         parts.append(w.reasons + w.list_sep.join(labels))

@@ -15,12 +15,18 @@ from sklearn.base import BaseEstimator
 
 from embeddings.text import language_family
 from matcher.corpus import Corpus, CorpusEntry, age_in_days
+from matcher.fusion import minmax
 from matcher.profiles import Analysis
 from matcher.retrieve import Candidates
 
 FEATURE_NAMES: tuple[str, ...] = (
+    "hybrid",
     "dense",
+    "profile_similarity",
+    "best_work_similarity",
+    "works_similarity",
     "lexical",
+    "works_lexical",
     "concept_overlap",
     "field_match",
     "industry_match",
@@ -31,8 +37,13 @@ FEATURE_NAMES: tuple[str, ...] = (
 )
 
 FEATURE_LABELS: dict[str, tuple[str, str]] = {
+    "hybrid": ("语义与关键词综合", "meaning and keywords combined"),
     "dense": ("语义相似度", "semantic similarity"),
+    "profile_similarity": ("整体资料相似度", "whole-profile similarity"),
+    "best_work_similarity": ("最相关成果相似度", "closest publication's similarity"),
+    "works_similarity": ("多项成果相关", "several related publications"),
     "lexical": ("关键词匹配", "keyword match"),
+    "works_lexical": ("成果关键词匹配", "keywords in publications"),
     "concept_overlap": ("术语重合（中英）", "shared technical terms (zh/en)"),
     "field_match": ("领域一致", "same catalogue field"),
     "industry_match": ("行业一致", "same industry"),
@@ -41,6 +52,9 @@ FEATURE_LABELS: dict[str, tuple[str, str]] = {
     "freshness": ("资料新近", "recently updated profile"),
     "load": ("当前对接负荷", "current engagement load"),
 }
+
+
+_FIRST_ENTRY_FEATURE = FEATURE_NAMES.index("concept_overlap")  # the rest come from the corpus entry
 
 
 class PairFeatureBuilder(BaseEstimator):
@@ -75,12 +89,20 @@ class PairFeatureBuilder(BaseEstimator):
         today = self.today or date.today()
         loads = loads or {}
         rows = np.zeros((len(candidates), len(FEATURE_NAMES)), dtype=np.float32)
-        rows[:, 0] = np.clip(candidates.dense, 0.0, 1.0)
-        rows[:, 1] = candidates.lexical_norm
+        rows[:, FEATURE_NAMES.index("hybrid")] = minmax(candidates.fused)
+        for name, signal in (
+            ("dense", candidates.dense),
+            ("profile_similarity", candidates.dense_profile),
+            ("best_work_similarity", candidates.item_max),
+            ("works_similarity", candidates.item_decayed),
+            ("lexical", candidates.lexical_norm),
+            ("works_lexical", candidates.works_lexical),
+        ):
+            rows[:, FEATURE_NAMES.index(name)] = np.clip(signal, 0.0, 1.0)
         wanted = _QuerySets.of(query)
         for i, pk in enumerate(candidates.pks):
             entry = corpus.get(int(pk))
-            rows[i, 2:] = self._entry_features(wanted, entry, today, loads)
+            rows[i, _FIRST_ENTRY_FEATURE:] = self._entry_features(wanted, entry, today, loads)
         return rows
 
     def _entry_features(

@@ -24,7 +24,7 @@ from embeddings.encoders.base import Encoder
 from embeddings.index.base import IndexMismatchError
 from embeddings.index.faiss_index import FaissIndex
 from embeddings.lexical import BM25Index
-from matcher.corpus import Corpus, CorpusEntry
+from matcher.corpus import Corpus, CorpusEntry, item_ids
 from matcher.profiles import Analyzer
 from matcher.records import Demand, Expert, Record
 
@@ -56,9 +56,13 @@ class Collection:
 
     Args:
         kind: ``experts`` (documents) or ``demands`` (queries).
-        dense: the FAISS vector index keyed by store pk.
+        dense: the FAISS vector index of whole-profile vectors, keyed by store pk.
         lexical: the BM25 index keyed by store pk.
         corpus: metadata entries keyed by store pk.
+        analyzer_fingerprint: identity of the analysis the entries were made with.
+        items: the FAISS index of item vectors (each publication and the profile block of an expert),
+            keyed by `matcher.corpus.item_ids`; None for demands.
+        item_lexical: the BM25 index of the same items under the same keys; None for demands.
     """
 
     def __init__(
@@ -68,17 +72,25 @@ class Collection:
         lexical: BM25Index,
         corpus: Corpus,
         analyzer_fingerprint: str = "",
+        items: FaissIndex | None = None,
+        item_lexical: BM25Index | None = None,
     ) -> None:
         self.kind = kind
         self.dense = dense
         self.lexical = lexical
         self.corpus = corpus
         self.analyzer_fingerprint = analyzer_fingerprint
+        self.items = items
+        self.item_lexical = item_lexical
 
     @classmethod
     def empty(cls, kind: CollectionKind, encoder: Encoder, index_kind: str = "flat") -> Collection:
-        """A collection with nothing indexed yet."""
-        return cls(kind, FaissIndex(encoder.dim, encoder.id, kind=index_kind), BM25Index(), Corpus())
+        """A collection with nothing indexed yet (experts also get item indexes)."""
+        dense = FaissIndex(encoder.dim, encoder.id, kind=index_kind)
+        if kind != "experts":
+            return cls(kind, dense, BM25Index(), Corpus())
+        items = FaissIndex(encoder.dim, encoder.id, kind=index_kind)
+        return cls(kind, dense, BM25Index(), Corpus(), items=items, item_lexical=BM25Index())
 
     def __len__(self) -> int:
         return len(self.corpus)
@@ -97,6 +109,8 @@ class Collection:
         entries: list[CorpusEntry] = []
         texts: list[str] = []
         term_lists: list[list[str]] = []
+        item_texts: list[str] = []
+        item_terms: list[list[str]] = []
         for pk, record in rows:
             if isinstance(record, Expert):
                 analysis = analyzer.analyze_expert(record)
@@ -108,24 +122,33 @@ class Collection:
                 raise TypeError(f"cannot index {type(record).__name__} in the {self.kind} collection")
             texts.append(analysis.text)
             term_lists.append(list(analysis.terms))
+            item_texts.extend(analysis.items)
+            item_terms.extend(list(terms) for terms in analysis.item_terms)
         role = "document" if self.kind == "experts" else "query"
-        if cache is not None:
-            vectors = cache.encode(encoder, texts, kind=role, show_progress=show_progress)
-        elif role == "document":
-            vectors = encoder.encode_documents(texts, show_progress=show_progress)
-        else:
-            vectors = encoder.encode_queries(texts, show_progress=show_progress)
+        # one pass over the encoder: items shared across experts and unchanged ones come from the cache
+        vectors = _encode([*texts, *item_texts], role, encoder, cache, show_progress)
+        previous = [old for e in entries if (old := self.corpus.pk_of(e.id)) is not None]
+        if previous:
+            self._drop_items(np.array(previous, dtype=np.int64))
         stale = [e.pk for e in entries if (old := self.corpus.pk_of(e.id)) is not None and old != e.pk]
         if stale:
             self._drop_pks(np.array(stale, dtype=np.int64))
         ids = np.array([e.pk for e in entries], dtype=np.int64)
-        self.dense.add(ids, vectors)
+        self.dense.add(ids, vectors[: len(texts)])
         self.lexical.add(ids, term_lists)
+        counts = np.array([e.item_count for e in entries], dtype=np.int64)
+        if self.items is not None and item_texts:
+            self.items.add(item_ids(ids, counts), vectors[len(texts) :])
+        if self.item_lexical is not None and item_terms:
+            self.item_lexical.add(item_ids(ids, counts), item_terms)
         for entry in entries:
             self.corpus.put(entry)
 
     def remove(self, record_ids: Sequence[str]) -> int:
         """Remove records by id; returns how many were indexed."""
+        known = [pk for i in record_ids if (pk := self.corpus.pk_of(i)) is not None]
+        if known:
+            self._drop_items(np.array(known, dtype=np.int64))  # needs the entries' item counts
         pks = self.corpus.remove(record_ids)
         if pks:
             self._drop_pks(np.array(pks, dtype=np.int64))
@@ -135,6 +158,13 @@ class Collection:
         self.dense.remove(pks)
         self.lexical.remove(pks)
 
+    def _drop_items(self, pks: np.ndarray) -> None:
+        ids = item_ids(pks, self.corpus.item_counts(pks))
+        if self.items is not None:
+            self.items.remove(ids)
+        if self.item_lexical is not None:
+            self.item_lexical.remove(ids)
+
     def save(self, directory: Path) -> Path:
         """Save as a new version and switch the ``CURRENT`` pointer to it atomically."""
         directory.mkdir(parents=True, exist_ok=True)
@@ -143,6 +173,10 @@ class Collection:
         checksum = self.corpus.checksum()
         self.dense.save(version / "dense", checksum=checksum)
         self.lexical.save(version / "lexical")
+        if self.items is not None:
+            self.items.save(version / "items", checksum=checksum)
+        if self.item_lexical is not None:
+            self.item_lexical.save(version / "item_lexical")
         self.corpus.save(version / "corpus.json")
         manifest = {
             "kind": self.kind,
@@ -177,8 +211,23 @@ class Collection:
             raise IndexMismatchError(
                 f"{version}: dense index holds {len(dense)} vectors but the corpus {len(corpus)} entries"
             )
+        items = item_lexical = None
+        if (version / "items").is_dir():
+            items = FaissIndex.load(version / "items", expected_encoder_id=encoder_id)
+        if (version / "item_lexical").is_dir():
+            item_lexical = BM25Index.load(version / "item_lexical")
         manifest = json.loads((version / "collection.json").read_text(encoding="utf-8"))
-        return cls(kind, dense, lexical, corpus, analyzer_fingerprint=manifest.get("analyzer", ""))
+        return cls(kind, dense, lexical, corpus, manifest.get("analyzer", ""), items, item_lexical)
+
+
+def _encode(
+    texts: list[str], role: str, encoder: Encoder, cache: EmbeddingCache | None, show_progress: bool
+) -> np.ndarray:
+    if cache is not None:
+        return cache.encode(encoder, texts, kind=role, show_progress=show_progress)
+    if role == "document":
+        return encoder.encode_documents(texts, show_progress=show_progress)
+    return encoder.encode_queries(texts, show_progress=show_progress)
 
 
 def refresh_collection(

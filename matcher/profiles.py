@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from embeddings.glossary import Glossary
@@ -18,7 +18,9 @@ from matcher.catalog import Catalogue
 from matcher.records import CooperationMode, Demand, Expert
 
 CONCEPT_PREFIX = "c:"
-ANALYSIS_VERSION = 1  # bump when tokenisation or analysis logic changes
+ANALYSIS_VERSION = 3  # bump when tokenisation or analysis logic changes (v3: per-item lexical terms)
+MAX_ITEMS = 1023  # texts per expert in the item index (item ids keep 10 bits for the position)
+EMBEDDED_PUBLICATIONS = 3  # publications inside the whole-profile text that is embedded
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,9 @@ class Analysis:
         concepts: glossary concept ids found in the text, in order of appearance.
         fields: catalogue field codes (explicit or tagged from the text).
         industries: catalogue industry codes.
+        cooperation_modes: the cooperation modes the record states.
+        items: texts embedded one by one (an expert's profile block and each publication).
+        item_terms: lexical terms of each item (same order as ``items``), for per-item BM25.
     """
 
     text: str
@@ -41,6 +46,8 @@ class Analysis:
     fields: tuple[str, ...]
     industries: tuple[str, ...]
     cooperation_modes: tuple[CooperationMode, ...] = field(default=())
+    items: tuple[str, ...] = field(default=())
+    item_terms: tuple[tuple[str, ...], ...] = field(default=())
 
     @cached_property
     def concept_set(self) -> frozenset[str]:
@@ -57,15 +64,27 @@ def profile_language(text: str) -> str:
     return detect_language(text) or "en"
 
 
-def expert_text(expert: Expert) -> str:
-    """The expert's document text: fields, keywords, bio and a few publications."""
-    parts = [
-        "；".join(expert.fields),
-        "；".join(expert.keywords),
-        expert.title or "",
-        expert.bio,
-        "；".join(expert.publications[:3]),
-    ]
+def expert_block(expert: Expert) -> str:
+    """The expert's own description: fields, keywords, title and bio (no publications)."""
+    parts = ["；".join(expert.fields), "；".join(expert.keywords), expert.title or "", expert.bio]
+    return "\n".join(part for part in parts if part)
+
+
+def expert_items(expert: Expert) -> list[str]:
+    """Texts embedded one by one: the profile block (when present), then each distinct publication.
+
+    The position in this list is the item's position in the item index, so explanations can name the
+    best-matching publication from the record alone.
+    """
+    block = expert_block(expert)
+    publications = [p for p in dict.fromkeys(expert.publications) if p.strip()]
+    return ([block] if block else []) + publications[: MAX_ITEMS - 1]
+
+
+def expert_text(expert: Expert, publications: int | None = EMBEDDED_PUBLICATIONS) -> str:
+    """The expert's document text: profile block and the first ``publications`` (None: all)."""
+    chosen = expert.publications if publications is None else expert.publications[:publications]
+    parts = [expert_block(expert), "；".join(chosen)]
     return "\n".join(part for part in parts if part)
 
 
@@ -114,10 +133,15 @@ class Analyzer:
         fields: Iterable[str] = (),
         industries: Iterable[str] = (),
         cooperation_modes: Iterable[CooperationMode] = (),
+        terms: tuple[str, ...] | None = None,
     ) -> Analysis:
-        """Analyse any text; explicit fields/industries are merged with tags found in the text."""
-        concepts = tuple(self.glossary.concept_ids(text))
-        terms = (*self.tokenizer.tokenize(text), *(CONCEPT_PREFIX + c for c in concepts))
+        """Analyse any text; explicit fields/industries are merged with tags found in the text.
+
+        ``terms`` (already tokenised pieces of the same text) skips tokenising it again.
+        """
+        if terms is None:
+            terms = self.lexical_terms(text)
+        concepts = tuple(_unique(t[len(CONCEPT_PREFIX) :] for t in terms if t.startswith(CONCEPT_PREFIX)))
         tagged = [code for code, _ in self.catalogue.tag(text, top=self.max_tags)]
         field_codes = _unique([*self._field_codes(fields), *tagged])
         industry_codes = _unique(
@@ -133,13 +157,27 @@ class Analyzer:
             cooperation_modes=tuple(cooperation_modes),
         )
 
+    def lexical_terms(self, text: str) -> tuple[str, ...]:
+        """Tokens of a text followed by its glossary concept terms (``c:<concept>``)."""
+        concepts = self.glossary.concept_ids(text)
+        return (*self.tokenizer.tokenize(text), *(CONCEPT_PREFIX + c for c in concepts))
+
     def analyze_expert(self, expert: Expert) -> Analysis:
-        """Analyse an expert profile (a document)."""
-        return self.analyze_text(
-            expert_text(expert),
+        """Analyse an expert profile (a document).
+
+        Each item (profile block, each distinct publication) is tokenised once; the profile's lexical
+        terms are their concatenation, so profile BM25 and per-item BM25 read the same tokens. The
+        embedded whole-profile text keeps the first few publications; each item is embedded alone.
+        """
+        items = tuple(expert_items(expert))
+        item_terms = tuple(self.lexical_terms(item) for item in items)
+        analysis = self.analyze_text(
+            "\n".join(items),
             industries=expert.industries,
             cooperation_modes=expert.cooperation_modes,
+            terms=tuple(term for terms in item_terms for term in terms),
         )
+        return replace(analysis, text=expert_text(expert), items=items, item_terms=item_terms)
 
     def analyze_demand(self, demand: Demand) -> Analysis:
         """Analyse an enterprise demand (a query)."""

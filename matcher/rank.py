@@ -16,14 +16,22 @@ from matcher.features import FEATURE_NAMES
 class LinearRanker(BaseEstimator):
     """A transparent weighted sum of pair features; each weight is a parameter.
 
-    The defaults were chosen so semantic similarity leads, shared technical terms (which carry across
-    languages through the glossary) and the per-language BM25 score refine it, catalogue fit and
-    cooperation mode break ties, and busy experts are gently pushed down so one popular expert is not
-    proposed for everything.
+    The default weights were fitted on the public quality suite with demand-grouped cross-validation
+    (`haizhi fit-ranker`, docs/quality.md), under the constraint that the bundled demo does not fall
+    below its earlier figure. Evidence from an expert's publications leads (the closest one and the
+    decayed sum of the close ones, in meaning and in keywords); shared glossary concepts carry across
+    languages; catalogue fit and cooperation mode break ties; busy experts are gently pushed down so one
+    popular expert is not proposed for everything.
 
     Args:
-        dense: weight of the dense cosine similarity.
-        lexical: weight of the per-language normalised BM25 score.
+        hybrid: weight of the fused retrieval score, min-max scaled over the need's candidates (1 = the
+            best fused candidate): the ranker starts from the fusion order and refines it.
+        dense: weight of the dense score (profile and publication cosines mixed as retrieval mixes them).
+        profile_similarity: weight of the whole-profile cosine.
+        best_work_similarity: weight of the best single publication's cosine.
+        works_similarity: weight of the decayed sum of the expert's closest publications' cosines.
+        lexical: weight of the normalised profile BM25 score (imputed for other-language profiles).
+        works_lexical: weight of the normalised decayed per-publication BM25 (imputed likewise).
         concept_overlap: weight of the share of the demand's glossary concepts the profile covers.
         field_match: weight of the share of the demand's catalogue fields the expert shares.
         industry_match: weight of sharing an industry.
@@ -35,17 +43,27 @@ class LinearRanker(BaseEstimator):
 
     def __init__(
         self,
-        dense: float = 1.0,
-        lexical: float = 0.3,
-        concept_overlap: float = 0.4,
-        field_match: float = 0.15,
-        industry_match: float = 0.1,
-        cooperation_match: float = 0.05,
-        language_fit: float = 0.02,
+        hybrid: float = 1.0,
+        dense: float = 0.5,
+        profile_similarity: float = 0.0,
+        best_work_similarity: float = 0.0,
+        works_similarity: float = 0.05,
+        lexical: float = 0.0,
+        works_lexical: float = 0.6,
+        concept_overlap: float = 0.3,
+        field_match: float = 0.02,
+        industry_match: float = 0.0,
+        cooperation_match: float = 0.3,
+        language_fit: float = 0.0,
         freshness: float = 0.04,
         load: float = -0.05,
     ) -> None:
+        self.hybrid = hybrid
         self.dense = dense
+        self.profile_similarity = profile_similarity
+        self.best_work_similarity = best_work_similarity
+        self.works_similarity = works_similarity
+        self.works_lexical = works_lexical
         self.lexical = lexical
         self.concept_overlap = concept_overlap
         self.field_match = field_match

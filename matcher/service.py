@@ -24,7 +24,7 @@ from matcher.explain import Explainer, Explanation
 from matcher.features import FEATURE_NAMES, PairFeatureBuilder
 from matcher.indexes import Collection, CollectionKind
 from matcher.indexing import IndexingMixin
-from matcher.profiles import Analysis, Analyzer
+from matcher.profiles import Analysis, Analyzer, expert_block, expert_items
 from matcher.rank import LinearRanker, Ranker, load_ranker
 from matcher.records import Demand, Expert
 from matcher.retrieve import HybridRetriever, RetrievalMode
@@ -82,6 +82,10 @@ class Matcher(IndexingMixin):
             lexical_weight=self.settings.lexical_weight,
             dense_candidates=self.settings.dense_candidates,
             lexical_candidates=self.settings.lexical_candidates,
+            item_weight=self.settings.item_weight,
+            item_decay=self.settings.item_decay,
+            lexical_item_weight=self.settings.lexical_item_weight,
+            lexical_item_decay=self.settings.lexical_item_decay,
         )
         self.cache = EmbeddingCache(self.settings.cache_dir)
         # single queries are fastest on one BLAS/OpenMP thread; batch work sets its own
@@ -219,6 +223,9 @@ class Matcher(IndexingMixin):
             allowed=allowed,
             limit=max(self.settings.rerank_depth, k),
             dense_result=dense_result,
+            items=collection.items,
+            item_lexical=collection.item_lexical,
+            query_language=analysis.language,
         )
         if len(candidates) == 0:
             return []
@@ -236,7 +243,14 @@ class Matcher(IndexingMixin):
             pks = [int(candidates.pks[i]) for i in order]
             matched_words = collection.lexical.matched_terms_many(query_terms, pks)
             explanations = [
-                self.explainer.explain(analysis, entry, features[i], contributions[n], matched_words[n])
+                self.explainer.explain(
+                    analysis,
+                    entry,
+                    features[i],
+                    contributions[n],
+                    matched_words[n],
+                    best_work=_item_text(records.get(entry.id), int(candidates.best_item[i])),
+                )
                 for n, (i, entry) in enumerate(zip(order, entries, strict=True))
             ]
         return [
@@ -273,6 +287,14 @@ class Matcher(IndexingMixin):
         demands = self.collection("demands")
         allowed = demands.corpus.allowed_pks(Filters(active_only=only_open))
         return self._match(demands, analysis, vector, self.retriever, allowed, k, explain, True)
+
+
+def _item_text(record: object, position: int) -> str | None:
+    """The publication at item ``position`` of an expert (None for the profile block or no item)."""
+    if not isinstance(record, Expert) or position < 0 or (position == 0 and expert_block(record)):
+        return None
+    items = expert_items(record)
+    return items[position] if position < len(items) else None
 
 
 def _with_mode(retriever: HybridRetriever, mode: RetrievalMode) -> HybridRetriever:

@@ -30,8 +30,13 @@ from matcher.service import Matcher
 
 Gold = Mapping[str, Mapping[str, int]]
 WEIGHT_RANGES: dict[str, tuple[float, float]] = {
-    "dense": (0.5, 1.5),
+    "hybrid": (0.0, 1.5),
+    "dense": (0.0, 1.0),
+    "profile_similarity": (0.0, 1.0),
+    "best_work_similarity": (0.0, 1.0),
+    "works_similarity": (0.0, 1.5),
     "lexical": (0.0, 1.0),
+    "works_lexical": (0.0, 1.5),
     "concept_overlap": (0.0, 1.0),
     "field_match": (0.0, 0.6),
     "industry_match": (0.0, 0.4),
@@ -43,6 +48,9 @@ WEIGHT_RANGES: dict[str, tuple[float, float]] = {
 """Search range of each LinearRanker weight (random search samples uniformly within it)."""
 
 FUSION_GRID: tuple[dict[str, Any], ...] = (
+    {"fusion": "zscore", "rrf_k": 60, "dense_weight": 1.0, "lexical_weight": 1.0},
+    {"fusion": "zscore", "rrf_k": 60, "dense_weight": 1.0, "lexical_weight": 0.5},
+    {"fusion": "zscore", "rrf_k": 60, "dense_weight": 1.0, "lexical_weight": 2.0},
     {"fusion": "rrf", "rrf_k": 60, "dense_weight": 1.0, "lexical_weight": 1.0},
     {"fusion": "rrf", "rrf_k": 20, "dense_weight": 1.0, "lexical_weight": 1.0},
     {"fusion": "rrf", "rrf_k": 60, "dense_weight": 1.0, "lexical_weight": 0.5},

@@ -12,6 +12,7 @@ from matcher.config import Settings
 from matcher.corpus import Filters
 from matcher.records import RECORD_TYPES, Demand, parse_cooperation_mode
 from matcher.service import Matcher
+from pipelines import cli_quality
 
 app = typer.Typer(
     help="Haizhi Match — overseas experts ↔ enterprise technical demands.", no_args_is_help=True
@@ -202,9 +203,30 @@ def evaluate(
     exposure: Annotated[bool, typer.Option(help="Show coverage and concentration columns.")] = False,
     lifecycle: Annotated[bool, typer.Option(help="Gold from stored match outcomes, not --gold.")] = False,
     ranker: Annotated[Path | None, typer.Option(help="Ranker params/manifest JSON to evaluate.")] = None,
+    suite: Annotated[
+        str | None,
+        typer.Option(help="'public': the quality suite built from ../shared/eval-data (plus the demo row)."),
+    ] = None,
+    tasks: cli_quality.Tasks = None,
+    max_demands: cli_quality.MaxDemands = None,
+    work_dir: cli_quality.WorkDir = Path("var/quality"),
+    reports: Annotated[Path, typer.Option(help="Where the suite writes quality-*.md/json.")] = Path(
+        "reports"
+    ),
 ) -> None:
-    """nDCG@k, Recall@k, MRR, MAP, P@k for BM25, dense, fused and fused+ranker, per language pair."""
+    """nDCG@k, Recall@k, MRR, MAP, P@k for BM25, dense, fused and fused+ranker, per language pair.
+
+    With ``--suite public``: every public task and the demo row side by side (BM25, dense, fused,
+    fused+ranker, final) with 95 % intervals and a paired test of final vs the best single retriever.
+    """
     from dataclasses import asdict
+
+    if suite is not None:
+        if suite != "public":
+            raise _fail(f"unknown suite {suite!r}: the only suite is 'public'")
+        name = "public" if max_demands is None else f"slice-{max_demands}"
+        cli_quality.run_suite(tasks, max_demands, work_dir, reports, bootstrap or 1000, name)
+        return
 
     from matcher.evaluate import evaluate_matcher, format_table, read_gold
     from matcher.outcomes import gold_from_lifecycle
@@ -314,6 +336,7 @@ app.command("train-ranker")(cli_analysis.train_ranker)
 app.command("tune")(cli_analysis.tune)
 app.command("simulate-outcomes")(cli_analysis.simulate_outcomes_cmd)
 app.command("compare")(cli_analysis.compare)
+app.command("fit-ranker")(cli_quality.fit_ranker)
 from pipelines import cli_api, loadtest  # noqa: E402  (API: serve, keys, loadtest)
 
 app.command("serve")(cli_api.serve)

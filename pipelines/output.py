@@ -63,6 +63,7 @@ def match_line(demand: Demand, results: Sequence[Recommendation]) -> dict[str, A
                 "en": r.explanation.text_en,
                 "terms": [asdict(t) for t in r.explanation.matched_terms],
                 "fields": [asdict(t) for t in r.explanation.shared_fields],
+                "best_work": r.explanation.best_work,
             }
             if r.explanation
             else None

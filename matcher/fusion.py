@@ -1,0 +1,94 @@
+"""Fusing dense and lexical evidence without burying a language.
+
+BM25 only sees profiles written in the need's language (plus glossary concepts across languages), so
+a raw lexical signal is zero for every other-language profile. Fusion therefore treats other-language
+("BM25-blind") candidates as *unobserved* by BM25, not as misses: their lexical value is imputed from
+their dense score by quantile mapping onto the visible candidates' lexical values, so BM25 reorders
+same-language candidates without pushing a whole language down.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from embeddings.text import language_family
+
+FusionMethod = Literal["rrf", "weighted", "zscore"]
+FUSION_METHODS: tuple[str, ...] = ("rrf", "weighted", "zscore")
+
+
+def blind_mask(query_language: str, profile_languages: np.ndarray) -> np.ndarray:
+    """Candidates whose profile language the need's BM25 cannot read (bilingual profiles never)."""
+    if query_language == "bi":
+        return np.zeros(len(profile_languages), dtype=bool)
+    family = language_family(query_language)
+    return np.array(
+        [lang != "bi" and language_family(str(lang)) != family for lang in profile_languages], dtype=bool
+    )
+
+
+def normalise_visible(lexical: np.ndarray, blind: np.ndarray) -> np.ndarray:
+    """BM25 divided by the best BM25 among the visible candidates (blind ones get 0)."""
+    normalised = np.zeros(len(lexical), dtype=np.float32)
+    visible = ~blind
+    top = float(lexical[visible].max()) if visible.any() else 0.0
+    if top > 0:
+        normalised[visible] = lexical[visible] / top
+    return normalised
+
+
+def impute_blind(dense: np.ndarray, lexical_norm: np.ndarray, blind: np.ndarray) -> np.ndarray:
+    """Lexical values with the blind candidates' values imputed from their dense scores.
+
+    A blind candidate whose dense score is at quantile q of the visible candidates' dense scores gets
+    the visible lexical value at quantile q; with no visible candidate, the min-max scaled dense score.
+    """
+    result = lexical_norm.astype(np.float32, copy=True)
+    if not blind.any():
+        return result
+    visible = ~blind
+    if visible.sum() >= 2:
+        visible_dense = np.sort(dense[visible])
+        quantile = np.searchsorted(visible_dense, dense[blind], side="right") / len(visible_dense)
+        result[blind] = np.quantile(lexical_norm[visible], np.clip(quantile, 0.0, 1.0))
+    else:
+        span = float(dense.max() - dense.min()) or 1.0
+        result[blind] = (dense[blind] - dense.min()) / span
+    return result
+
+
+def ranks_by(scores: np.ndarray, present: np.ndarray, tiebreak: np.ndarray | None = None) -> np.ndarray:
+    """1-based rank of each present candidate by descending score (0 = absent).
+
+    Equal scores are ordered by descending ``tiebreak`` (e.g. an imputed lexical value that equals a
+    visible one is ordered by meaning), then by position.
+    """
+    ranks = np.zeros(len(scores), dtype=np.int64)
+    positions = np.flatnonzero(present)
+    second = np.zeros(len(positions)) if tiebreak is None else -tiebreak[positions]
+    order = positions[np.lexsort((second, -scores[positions]))]
+    ranks[order] = np.arange(1, len(order) + 1)
+    return ranks
+
+
+def rrf(ranks: list[np.ndarray], weights: list[float], k: int) -> np.ndarray:
+    """Weighted reciprocal rank fusion; rank 0 (absent) contributes nothing."""
+    fused = np.zeros(len(ranks[0]), dtype=np.float64)
+    for rank, weight in zip(ranks, weights, strict=True):
+        present = rank > 0
+        fused[present] += weight / (k + rank[present])
+    return fused
+
+
+def zscore(values: np.ndarray) -> np.ndarray:
+    """Standard scores (all zero when the values do not vary)."""
+    std = float(values.std())
+    return (values - values.mean()) / std if std > 0 else np.zeros(len(values), dtype=np.float64)
+
+
+def minmax(values: np.ndarray) -> np.ndarray:
+    """Values scaled to [0, 1] (all zero when they do not vary)."""
+    span = float(values.max() - values.min()) if len(values) else 0.0
+    return (values - values.min()) / span if span > 0 else np.zeros(len(values), dtype=np.float64)
