@@ -29,19 +29,25 @@ _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _WHITESPACE_RE = re.compile(r"\s+")
 
 _converter_lock = threading.Lock()
-_converter: Any = None
+_converters: dict[str, Any] = {}
+
+
+def _opencc(config: str) -> Any:
+    """Return the process-wide OpenCC converter for ``config`` (e.g. ``t2s``), created on first use."""
+    converter = _converters.get(config)
+    if converter is None:
+        with _converter_lock:
+            converter = _converters.get(config)
+            if converter is None:
+                import opencc  # imported lazily: loading its dictionaries costs a few ms
+
+                converter = _converters[config] = opencc.OpenCC(config)
+    return converter
 
 
 def _t2s() -> Any:
-    """Return the process-wide OpenCC t2s converter, created on first use."""
-    global _converter
-    if _converter is None:
-        with _converter_lock:
-            if _converter is None:
-                import opencc  # imported lazily: loading its dictionaries costs a few ms
-
-                _converter = opencc.OpenCC("t2s")
-    return _converter
+    """Return the process-wide OpenCC t2s converter."""
+    return _opencc("t2s")
 
 
 def to_simplified(text: str) -> str:
@@ -49,6 +55,13 @@ def to_simplified(text: str) -> str:
     if not text:
         return ""
     return str(_t2s().convert(text))
+
+
+def to_traditional(text: str) -> str:
+    """Convert simplified Chinese to traditional with Taiwan phrasing (OpenCC ``s2twp``)."""
+    if not text:
+        return ""
+    return str(_opencc("s2twp").convert(text))
 
 
 @lru_cache(maxsize=512)

@@ -64,21 +64,49 @@ def run_suite(
 def fit_ranker(
     tasks: Tasks = None,
     work_dir: WorkDir = Path("var/quality"),
-    out: Annotated[Path, typer.Option(help="Where to write the fitted LinearRanker params.")] = Path(
-        "reports/ranker-suite.json"
-    ),
+    out: Annotated[
+        Path, typer.Option(help="Where to write the fitted ranker (params JSON or model dir).")
+    ] = Path("reports/ranker-suite.json"),
     folds: Annotated[int, typer.Option(min=2)] = 5,
+    model: Annotated[
+        str, typer.Option(help="'linear' (weights by coordinate ascent) or a learned 'hgb' / 'logistic'.")
+    ] = "linear",
+    force: Annotated[bool, typer.Option(help="Install a learned model even if the gate refuses it.")] = False,
 ) -> None:
-    """Fit the linear ranker's weights on the public suite (macro nDCG@10, demand-grouped CV)."""
+    """Fit a ranker on the public suite (macro nDCG@10, demand-grouped CV) and say how it generalises.
+
+    ``linear`` writes LinearRanker params. A learned model is installed (``<out>/production``) only if its
+    held-out nDCG@10 reaches the best single retriever on every task; the candidate is kept either way.
+    """
     from embeddings.atomic import write_text_atomic
-    from pipelines.quality.fit import fit_suite, format_fit, save_fitted
     from pipelines.quality.runner import SuiteRunner
 
+    if model not in ("linear", "hgb", "logistic"):
+        raise typer.BadParameter("--model must be 'linear', 'hgb' or 'logistic'")
     chosen = suite_tasks(tasks, None)
     runner = SuiteRunner(work_dir, Settings(), progress=typer.echo)
-    result = fit_suite(runner, chosen, folds=folds)
-    table = format_fit(result)
-    save_fitted(result, out)
-    write_text_atomic(out.with_suffix(".md"), table)
+    if model == "linear":
+        from pipelines.quality.fit import fit_suite, format_fit, save_fitted
+
+        result = fit_suite(runner, chosen, folds=folds)
+        table = format_fit(result)
+        save_fitted(result, out)
+        write_text_atomic(out.with_suffix(".md"), table)
+        typer.echo(table)
+        typer.echo(f"fitted weights: {out} (use with HAIZHI_RANKER_PARAMS={out})")
+        return
+    from matcher.learned import save_learned
+    from pipelines.quality.learned_gate import format_gate, gate_learned
+
+    gate, fitted = gate_learned(runner, chosen, {"model": model}, folds=folds)
+    table = format_gate(gate, model)
     typer.echo(table)
-    typer.echo(f"fitted weights: {out} (use with HAIZHI_RANKER_PARAMS={out})")
+    directory = out.with_suffix("")
+    info = {"source": "public quality suite", "held_out_ndcg@10": gate.held_out, "installed": gate.passed}
+    typer.echo(f"candidate saved: {save_learned(fitted, directory / 'candidate', info=info)}")
+    write_text_atomic(directory / "gate.md", table)
+    if gate.passed or force:
+        manifest = save_learned(fitted, directory / "production", info=info | {"installed": True})
+        typer.echo(f"installed: use with HAIZHI_RANKER_PARAMS={manifest}")
+    else:
+        raise typer.Exit(code=1)

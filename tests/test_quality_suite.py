@@ -29,11 +29,12 @@ except EvalDataMissing:
 pytestmark = pytest.mark.filterwarnings("ignore:Please import `csr_matrix`:DeprecationWarning")
 
 # nDCG@10 of the final system measured when the ranking landed, less 0.02–0.03
-# (measured: 0.420, 0.539, 0.506, 0.417, 0.367, 0.936).
+# (measured: 0.419, 0.535, 0.506, 0.480, 0.410, 0.366, 0.936).
 FLOORS = {
     "dblp-en": 0.40,
     "csl-zh-full": 0.51,
     "csl-zh-short": 0.48,
+    "csl-zh-tw-short": 0.45,
     "mixed-zh-en-full": 0.39,
     "mixed-zh-en-short": 0.34,
     "demo": 0.91,
@@ -48,7 +49,7 @@ def results(tmp_path_factory: pytest.TempPathFactory, use_encoder: Encoder) -> d
 
 def test_every_task_is_in_the_slice(results: dict[str, TaskResult]) -> None:
     assert set(results) == set(FLOORS)
-    assert [r.queries for r in results.values()] == [114, 63, 63, 56, 56, 160]
+    assert [r.queries for r in results.values()] == [114, 63, 63, 63, 56, 56, 160]
 
 
 @pytest.mark.parametrize("task", list(FLOORS))

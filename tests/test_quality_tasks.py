@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from embeddings.text import is_han
+from embeddings.text import is_han, to_simplified
 from pipelines.quality.csl import CslBuild, build_csl, sentences
 from pipelines.quality.mixed import load_topic_needs
 from pipelines.quality.registry import TASK_NAMES, public_tasks
@@ -221,3 +221,21 @@ def test_builders_are_deterministic(tasks: dict[str, QualityTask]) -> None:
         assert [e.id for e in task.pool.experts] == [e.id for e in other.pool.experts]
         assert [d.id for d in task.demands] == [d.id for d in other.demands]
         assert task.gold == other.gold
+
+
+def test_traditional_task_is_the_short_task_with_traditional_profiles(tasks: dict[str, QualityTask]) -> None:
+    short, traditional = tasks["csl-zh-short"], tasks["csl-zh-tw-short"]
+    assert [d.title + d.description for d in traditional.demands] == [
+        d.title + d.description for d in short.demands
+    ]
+    assert list(traditional.gold.values()) == list(short.gold.values())
+    assert [e.id for e in traditional.pool.experts] == [e.id for e in short.pool.experts]
+    changed = 0
+    for simplified, converted in zip(short.pool.experts, traditional.pool.experts, strict=True):
+        for a, b in zip(simplified.publications, converted.publications, strict=True):
+            changed += a != b
+    assert changed >= 0.95 * sum(len(e.publications) for e in short.pool.experts)
+    sample = short.pool.experts[0].publications[0]
+    back = to_simplified(traditional.pool.experts[0].publications[0])
+    assert len(set(sample) & set(back)) >= 0.9 * len(set(sample))  # the same text in the other script
+    assert traditional.pool.name != short.pool.name  # indexed on its own

@@ -128,3 +128,21 @@ def test_bundled_stopwords_do_not_hold_domain_words() -> None:
         assert domain_word not in english
     for domain_word in ("技术", "材料", "电池", "芯片", "研发", "工艺"):
         assert domain_word not in chinese
+
+
+def test_the_encoder_reads_chinese_as_simplified_while_language_stays_traditional() -> None:
+    from matcher.profiles import Analyzer, embedding_text
+    from matcher.records import Expert
+
+    assert embedding_text("固態電池與電解質") == "固态电池与电解质"
+    assert embedding_text("Solid-state batteries") == "Solid-state batteries"
+    expert = Expert(
+        id="TW1",
+        name="陳志明",
+        country="TW",
+        bio="長期從事鋰離子電池正極材料研究",
+        publications=["高鎳三元正極包覆"],
+    )
+    analysis = Analyzer().analyze_expert(expert)
+    assert analysis.language == "zh-tw"
+    assert "锂离子电池" in analysis.text and all("鎳" not in item for item in analysis.items)

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from embeddings.text import to_traditional
 from matcher.records import Demand, Expert
 from pipelines.quality.tasks import RELEVANT, Pool, QualityTask, eval_data_dir
 
@@ -265,6 +266,40 @@ def _task(build: CslBuild, variant: str) -> QualityTask:
         demands=demands,
         gold=gold,
         notes=list(build.notes),
+    )
+
+
+def traditional_task(build: CslBuild) -> QualityTask:
+    """``csl-zh-tw-short``: the short simplified needs against the same pool written in traditional Chinese.
+
+    Every profile (keyword pseudo-experts and distractors) is converted with OpenCC ``s2twp``
+    (traditional characters with Taiwan phrasing), as profiles from Taiwan or Hong Kong arrive. The
+    conversion is by machine, so the wording is the source's; the gold is the short task's.
+    """
+    short = _task(build, "short")
+    experts = [
+        e.model_copy(
+            update={
+                "name": to_traditional(e.name),
+                "publications": [to_traditional(p) for p in e.publications],
+            }
+        )
+        for e in build.pool.experts
+    ]
+    demands = [d.model_copy(update={"id": d.id.replace("-short", "-tw")}) for d in short.demands]
+    gold = {d.id.replace("-short", "-tw"): short.gold[d.id] for d in short.demands}
+    return QualityTask(
+        name="csl-zh-tw-short",
+        pair="zh→zh-tw",
+        description="The csl-zh-short needs (simplified) against the same experts with every profile "
+        "converted to traditional Chinese (OpenCC s2twp), as Taiwan and Hong Kong profiles arrive.",
+        pool=Pool("csl-keywords-tw", experts),
+        demands=demands,
+        gold=gold,
+        notes=[
+            *build.notes,
+            "profiles converted to traditional Chinese by OpenCC s2twp (machine conversion)",
+        ],
     )
 
 

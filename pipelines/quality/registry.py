@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pipelines.quality.csl import CslBuild, build_csl, csl_tasks
+from pipelines.quality.csl import CslBuild, build_csl, csl_tasks, traditional_task
 from pipelines.quality.dblp import DblpData, dblp_task, load_dblp
 from pipelines.quality.mixed import mixed_tasks
 from pipelines.quality.tasks import QualityTask, eval_data_dir
@@ -14,6 +14,7 @@ TASK_NAMES: tuple[str, ...] = (
     "dblp-en",
     "csl-zh-full",
     "csl-zh-short",
+    "csl-zh-tw-short",
     "mixed-zh-en-full",
     "mixed-zh-en-short",
 )
@@ -44,6 +45,7 @@ class _Builders:
                 "dblp-en": lambda: [dblp_task(data=self.dblp())],
                 "csl-zh-full": lambda: csl_tasks(build=self.csl()),
                 "csl-zh-short": lambda: csl_tasks(build=self.csl()),
+                "csl-zh-tw-short": lambda: [traditional_task(self.csl())],
                 "mixed-zh-en-full": lambda: mixed_tasks(csl=self.csl().pool, dblp=self.dblp()),
                 "mixed-zh-en-short": lambda: mixed_tasks(csl=self.csl().pool, dblp=self.dblp()),
             }
