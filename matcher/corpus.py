@@ -214,6 +214,7 @@ class Corpus:
                 "city": np.array([e.city.lower() for e in entries], dtype=object),
                 "country_lower": np.array([e.country.lower() for e in entries], dtype=object),
                 "item_count": np.array([e.item_count for e in entries], dtype=np.int64),
+                "language": np.array([e.language for e in entries], dtype=object),
             }
         return self._columns
 
@@ -270,11 +271,24 @@ class Corpus:
             return None
         return cols["pk"][mask]
 
+    def _positions(self, pks: np.ndarray) -> np.ndarray:
+        """Column positions of ``pks`` (-1 for unknown pks); the columns are in pk order."""
+        known = self._cols()["pk"]
+        pks = np.asarray(pks, dtype=np.int64)
+        if known.size == 0:
+            return np.full(pks.shape, -1, dtype=np.int64)
+        positions = np.minimum(np.searchsorted(known, pks), known.size - 1)
+        return np.where(known[positions] == pks, positions, -1)
+
     def item_counts(self, pks: np.ndarray) -> np.ndarray:
         """Number of indexed items of each pk (0 for unknown pks)."""
-        return np.array(
-            [e.item_count if (e := self._entries.get(int(pk))) else 0 for pk in pks], dtype=np.int64
-        )
+        positions = self._positions(pks)
+        return np.where(positions >= 0, self._cols()["item_count"][positions], 0).astype(np.int64)
+
+    def languages(self, pks: np.ndarray) -> np.ndarray:
+        """Profile language of each pk (object array; "" for unknown pks)."""
+        positions = self._positions(pks)
+        return np.where(positions >= 0, self._cols()["language"][positions], "").astype(object)
 
     def allowed_item_ids(self, allowed_pks: np.ndarray | None) -> np.ndarray | None:
         """Item ids of the allowed pks (None when every entry is allowed)."""

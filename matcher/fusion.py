@@ -24,9 +24,9 @@ def blind_mask(query_language: str, profile_languages: np.ndarray) -> np.ndarray
     if query_language == "bi":
         return np.zeros(len(profile_languages), dtype=bool)
     family = language_family(query_language)
-    return np.array(
-        [lang != "bi" and language_family(str(lang)) != family for lang in profile_languages], dtype=bool
-    )
+    languages, inverse = np.unique(np.asarray(profile_languages, dtype=str), return_inverse=True)
+    blind = np.array([lang != "bi" and language_family(lang) != family for lang in languages], dtype=bool)
+    return blind[inverse.reshape(-1)] if len(languages) else np.zeros(0, dtype=bool)
 
 
 def normalise_visible(lexical: np.ndarray, blind: np.ndarray) -> np.ndarray:

@@ -238,8 +238,7 @@ class HybridRetriever(BaseEstimator):
         """Candidates the need's BM25 cannot read (none when fusion is not language-aware)."""
         if not self.language_aware:
             return np.zeros(len(pks), dtype=bool)
-        languages = np.array([corpus.get(int(p)).language for p in pks], dtype=object)
-        return fuse.blind_mask(query_language, languages)
+        return fuse.blind_mask(query_language, corpus.languages(pks))
 
     def _fuse(
         self,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
+from matcher.features import FEATURE_NAMES
 from pipelines.cli_quality import suite_tasks
 from pipelines.quality.report import format_markdown
 from pipelines.quality.runner import SINGLE_RETRIEVERS, SuiteRunner, TaskResult
@@ -42,12 +44,16 @@ FLOORS = {
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory, use_encoder: Encoder) -> dict[str, TaskResult]:
-    runner = SuiteRunner(tmp_path_factory.mktemp("quality"), Settings(), encoder=use_encoder, bootstrap=200)
+def runner(tmp_path_factory: pytest.TempPathFactory, use_encoder: Encoder) -> SuiteRunner:
+    return SuiteRunner(tmp_path_factory.mktemp("quality"), Settings(), encoder=use_encoder, bootstrap=200)
+
+
+@pytest.fixture(scope="module")
+def results(runner: SuiteRunner) -> dict[str, TaskResult]:
     return {r.task: r for r in runner.run(suite_tasks(None, None))}
 
 
-def test_every_task_is_in_the_slice(results: dict[str, TaskResult]) -> None:
+def test_every_task_and_need_is_ranked(results: dict[str, TaskResult]) -> None:
     assert set(results) == set(FLOORS)
     assert [r.queries for r in results.values()] == [114, 63, 63, 63, 56, 56, 160]
 
@@ -80,3 +86,22 @@ def test_report_names_every_system(results: dict[str, TaskResult], tmp_path: Pat
     text = path.read_text(encoding="utf-8")
     assert all(f"| {system} |" in text for system in ("bm25", "dense", "fused", "fused+ranker", "final"))
     assert path.with_suffix(".json").exists()
+
+
+def test_learned_ranker_gate_compares_every_task_with_its_best_retriever(
+    runner: SuiteRunner, results: dict[str, TaskResult]
+) -> None:
+    from pipelines.quality.learned_gate import format_gate, gate_learned
+
+    tasks = suite_tasks("dblp-en,mixed-zh-en-short", None)
+    gate, model = gate_learned(runner, tasks, {"model": "logistic"}, folds=3)
+    for task in tasks:
+        retriever, best = gate.best_single[task.name]
+        assert best == pytest.approx(results[task.name].mean(retriever))
+        assert best == pytest.approx(max(results[task.name].mean(s) for s in SINGLE_RETRIEVERS))
+        assert gate.current[task.name] == pytest.approx(results[task.name].mean("final"), abs=0.01)
+        assert (task.name in gate.failing) == (gate.held_out[task.name] < best)
+    assert gate.passed == (not gate.failing and not gate.regresses)
+    assert model.predict(np.zeros((2, len(FEATURE_NAMES)))).shape == (2,)
+    table = format_gate(gate, "logistic")
+    assert ("install: yes" in table) == gate.passed and "| dblp-en |" in table

@@ -16,7 +16,6 @@ import numpy as np
 
 from matcher.features import FEATURE_NAMES
 from matcher.metrics import bootstrap_ci
-from matcher.pairs import collect_pairs, encode_demands
 from matcher.rank import LinearRanker, save_params
 from matcher.ranker_fit import POLICY_FEATURES, RankingGrid, cross_validated, fit_with_floors
 from pipelines.quality.runner import SuiteRunner
@@ -44,15 +43,9 @@ class FitResult:
     fitted_ndcg: dict[str, float]
 
 
-def task_grids(runner: SuiteRunner, tasks: Sequence[QualityTask], depth: int = 100) -> dict[str, RankingGrid]:
-    """Each task's candidate pairs as a `RankingGrid`."""
-    grids = {}
-    for task in tasks:
-        matcher = runner.matcher_for(task.pool)
-        encoded = encode_demands(matcher, task.demands)
-        data = collect_pairs(matcher, task.demands, depth=depth, encoded=encoded)
-        grids[task.name] = RankingGrid.from_pairs(data, task.gold)
-    return grids
+def task_grids(runner: SuiteRunner, tasks: Sequence[QualityTask]) -> dict[str, RankingGrid]:
+    """Each task's candidate pairs (at the rerank depth the service ranks) as a `RankingGrid`."""
+    return {task.name: RankingGrid.from_pairs(runner.pairs(task), task.gold) for task in tasks}
 
 
 def fit_suite(

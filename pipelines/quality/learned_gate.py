@@ -17,8 +17,7 @@ from typing import Any
 import numpy as np
 
 from matcher.learned import LearnedRanker
-from matcher.metrics import query_metrics
-from matcher.pairs import PairData, collect_pairs, demand_folds, encode_demands, mean_metric, score_pairs
+from matcher.pairs import PairData, demand_folds, mean_metric, score_pairs
 from pipelines.quality.runner import SINGLE_RETRIEVERS, SuiteRunner
 from pipelines.quality.tasks import QualityTask
 
@@ -47,30 +46,10 @@ class GateResult:
         return not self.failing and not self.regresses
 
 
-def suite_pairs(runner: SuiteRunner, tasks: Sequence[QualityTask]) -> dict[str, PairData]:
-    """Each task's candidate pairs from the real retrieval path (rerank depth)."""
-    pairs = {}
-    for task in tasks:
-        matcher = runner.matcher_for(task.pool)
-        pairs[task.name] = collect_pairs(matcher, task.demands, encoded=encode_demands(matcher, task.demands))
-    return pairs
-
-
 def best_single_retriever(runner: SuiteRunner, task: QualityTask) -> tuple[str, float]:
     """The stronger of BM25 and dense on a task, by mean nDCG@10."""
     rankings = runner.rankings(task, systems=SINGLE_RETRIEVERS)
-    means = {
-        system: float(
-            np.mean(
-                [
-                    query_metrics(ranked[q], task.gold[q], k=runner.k)["ndcg"]
-                    for q in ranked
-                    if any(g >= 2 for g in task.gold.get(q, {}).values())
-                ]
-            )
-        )
-        for system, ranked in rankings.items()
-    }
+    means = {system: mean_metric(runner.score(ranked, task.gold)) for system, ranked in rankings.items()}
     best = max(means, key=lambda s: means[s])
     return best, means[best]
 
@@ -97,7 +76,7 @@ def gate_learned(
     Returns:
         The gate's figures, and the model fitted on every pair (install it only if the gate passed).
     """
-    pairs = suite_pairs(runner, tasks)
+    pairs = {task.name: runner.pairs(task) for task in tasks}
     golds = {task.name: task.gold for task in tasks}
     splits = {name: demand_folds(data.demands, folds) for name, data in pairs.items()}
     held: dict[str, dict[str, dict[str, float]]] = {name: {} for name in pairs}

@@ -26,7 +26,7 @@ import numpy as np
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
 from matcher.metrics import PairedTest, bootstrap_ci, paired_test, query_metrics
-from matcher.pairs import encode_demands
+from matcher.pairs import PairData, collect_pairs, encode_demands
 from matcher.profiles import Analyzer
 from matcher.rank import LinearRanker, Ranker
 from matcher.retrieve import RetrievalMode
@@ -177,11 +177,16 @@ class SuiteRunner:
                 }
         return result
 
+    def pairs(self, task: QualityTask) -> PairData:
+        """The task's candidate pairs from the real retrieval path (rerank depth), for fitting rankers."""
+        matcher = self.matcher_for(task.pool)
+        return collect_pairs(matcher, task.demands, encoded=encode_demands(matcher, task.demands))
+
     def run_task(self, task: QualityTask) -> TaskResult:
         """Score every system on one task."""
         self.progress(f"{task.name}: ranking {len(task.demands)} needs")
         rankings = self.rankings(task)
-        per_query = {system: self._score(ranked, task.gold) for system, ranked in rankings.items()}
+        per_query = {system: self.score(ranked, task.gold) for system, ranked in rankings.items()}
         means = {
             system: {
                 metric: bootstrap_ci([m[metric] for m in scores.values()], resamples=self.bootstrap)
@@ -208,7 +213,8 @@ class SuiteRunner:
         """Score every task (pools are built once each)."""
         return [self.run_task(task) for task in tasks]
 
-    def _score(self, rankings: dict[str, list[str]], gold: dict[str, dict[str, int]]) -> PerQuery:
+    def score(self, rankings: dict[str, list[str]], gold: dict[str, dict[str, int]]) -> PerQuery:
+        """Metrics of each ranked need that has a relevant expert (need id → metric → value)."""
         return {
             query: query_metrics(ranking, gold[query], k=self.k)
             for query, ranking in rankings.items()
