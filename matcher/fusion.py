@@ -1,10 +1,11 @@
 """Fusing dense and lexical evidence without burying a language.
 
 BM25 only sees profiles written in the need's language (plus glossary concepts across languages), so
-a raw lexical signal is zero for every other-language profile. Fusion therefore treats other-language
-("BM25-blind") candidates as *unobserved* by BM25, not as misses: their lexical value is imputed from
-their dense score by quantile mapping onto the visible candidates' lexical values, so BM25 reorders
-same-language candidates without pushing a whole language down.
+a raw lexical signal is zero for almost every other-language profile. Fusion therefore treats
+other-language ("BM25-blind") candidates as *unobserved* by BM25, not as misses: their lexical value is
+imputed from their dense score by quantile mapping onto the visible candidates' lexical values, raised
+to their own glossary-concept score where they have one, so BM25 reorders same-language candidates
+without pushing a whole language down.
 """
 
 from __future__ import annotations
@@ -39,11 +40,16 @@ def normalise_visible(lexical: np.ndarray, blind: np.ndarray) -> np.ndarray:
     return normalised
 
 
-def impute_blind(dense: np.ndarray, lexical_norm: np.ndarray, blind: np.ndarray) -> np.ndarray:
+def impute_blind(
+    dense: np.ndarray, lexical_norm: np.ndarray, blind: np.ndarray, raw: np.ndarray | None = None
+) -> np.ndarray:
     """Lexical values with the blind candidates' values imputed from their dense scores.
 
     A blind candidate whose dense score is at quantile q of the visible candidates' dense scores gets
     the visible lexical value at quantile q; with no visible candidate, the min-max scaled dense score.
+    Glossary concepts are the part of BM25 that does read across languages: where ``raw`` (the raw
+    lexical scores) shows concept hits on blind candidates, a blind candidate keeps the larger of its
+    imputed value and its own score over the best blind one.
     """
     result = lexical_norm.astype(np.float32, copy=True)
     if not blind.any():
@@ -56,6 +62,11 @@ def impute_blind(dense: np.ndarray, lexical_norm: np.ndarray, blind: np.ndarray)
     else:
         span = float(dense.max() - dense.min()) or 1.0
         result[blind] = (dense[blind] - dense.min()) / span
+    if raw is not None:
+        own = raw[blind]
+        top = float(own.max())
+        if top > 0:
+            result[blind] = np.maximum(result[blind], own / top)
     return result
 
 

@@ -176,8 +176,8 @@ class HybridRetriever(BaseEstimator):
         lexical = np.nan_to_num(lexical, nan=0.0)
         works = self._lexical_items(query_terms, pks, item_lexical, corpus, lexical)
         blind = self._blind(pks, corpus, query_language)
-        lexical_norm = fuse.impute_blind(dense, fuse.normalise_visible(lexical, blind), blind)
-        works_lexical = fuse.impute_blind(dense, fuse.normalise_visible(works, blind), blind)
+        lexical_norm = fuse.impute_blind(dense, fuse.normalise_visible(lexical, blind), blind, lexical)
+        works_lexical = fuse.impute_blind(dense, fuse.normalise_visible(works, blind), blind, works)
         signal = (1.0 - self.lexical_item_weight) * lexical_norm + self.lexical_item_weight * works_lexical
         dense_ranks = fuse.ranks_by(dense, np.isin(pks, dense_found))
         dense_ranks[dense_ranks > self.dense_candidates] = 0

@@ -57,6 +57,17 @@ def test_blind_candidates_get_the_visible_lexical_value_at_their_dense_quantile(
     assert imputed[5] == pytest.approx(0.0)
 
 
+def test_blind_candidates_keep_their_own_glossary_concept_score() -> None:
+    dense = np.array([0.2, 0.4, 0.6, 0.1, 0.15])
+    lexical_norm = np.array([0.0, 0.5, 1.0, 0.0, 0.0])
+    blind = np.array([False, False, False, True, True])
+    raw = np.array([0.0, 1.0, 2.0, 3.0, 0.0])  # the first blind profile shares glossary concepts
+    imputed = fuse.impute_blind(dense, lexical_norm, blind, raw)
+    assert imputed[3] == pytest.approx(1.0)  # its concept score, the best among blind candidates
+    assert imputed[4] == pytest.approx(0.0)  # no concept hit: the imputed value (lowest dense)
+    assert fuse.impute_blind(dense, lexical_norm, blind)[3] == pytest.approx(0.0)
+
+
 def test_impute_blind_without_visible_candidates_uses_scaled_dense() -> None:
     dense = np.array([0.2, 0.6, 0.4])
     imputed = fuse.impute_blind(dense, np.zeros(3, dtype=np.float32), np.ones(3, dtype=bool))
