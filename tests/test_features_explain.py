@@ -145,6 +145,16 @@ def test_explanation_shows_only_positive_contributions(explainer: Explainer) -> 
     assert [c.feature for c in explanation.contributions] == ["hybrid", "works_lexical"]
     assert all(c.contribution > 0 for c in explanation.contributions)
     assert "成果关键词匹配" in explanation.text_zh and "keywords in publications" in explanation.text_en
+    # when almost everything counts against the expert, the explanation still shows only what is for it
+    against = np.full(len(FEATURE_NAMES), -0.1)
+    against[FEATURE_NAMES.index("hybrid")] = 0.5
+    mostly_against = explainer.explain(QUERY, _entry(1), features, against, [])
+    assert [c.feature for c in mostly_against.contributions] == ["hybrid"]
+    crowded = np.zeros(len(FEATURE_NAMES))
+    crowded[[FEATURE_NAMES.index(n) for n in ("load", "freshness", "language_fit")]] = [-0.9, -0.8, -0.7]
+    crowded[FEATURE_NAMES.index("hybrid")] = 0.1  # small, but the only reason for: it must be shown
+    shown = explainer.explain(QUERY, _entry(1), features, crowded, []).contributions
+    assert [(c.feature, c.contribution) for c in shown] == [("hybrid", 0.1)]
 
 
 def test_explanation_cites_the_closest_publication_shortened(explainer: Explainer) -> None:

@@ -200,3 +200,48 @@ def test_bm25_reorders_same_language_profiles() -> None:
     order = _retrieve(HybridRetriever(fusion="zscore"))
     assert order.index(1) < order.index(2) < order.index(3)
     assert _retrieve(HybridRetriever(mode="lexical")) == [1, 2, 3]  # plain BM25 never sees E4
+
+
+def test_fusion_reads_per_publication_bm25() -> None:
+    # Same words in both profiles, so profile BM25 ties; expert 2 has both query words in one publication.
+    vector = _unit(1, 0, 0, 0)
+    items = {
+        1: [["solid", "other", "x"], ["electrolyte", "more", "y"]],
+        2: [["solid", "electrolyte", "x"], ["other", "more", "y"]],
+    }
+    dense, item_index = FaissIndex(DIM, "test"), FaissIndex(DIM, "test")
+    lexical, item_lexical, corpus = BM25Index(), BM25Index(), Corpus()
+    pks = np.array([1, 2], dtype=np.int64)
+    dense.add(pks, np.stack([vector, vector]))
+    lexical.add(pks, [[t for item in items[pk] for t in item] for pk in (1, 2)])
+    ids = item_ids(pks, np.array([2, 2]))
+    item_index.add(ids, np.stack([vector] * 4))
+    item_lexical.add(ids, [item for pk in (1, 2) for item in items[pk]])
+    for pk in (1, 2):
+        corpus.put(
+            CorpusEntry(
+                pk=pk,
+                id=f"E{pk}",
+                content_hash="",
+                language="en",
+                concepts=[],
+                fields=[],
+                industries=[],
+                item_count=2,
+            )
+        )
+    candidates = HybridRetriever().retrieve(
+        vector,
+        {"solid": 1.0, "electrolyte": 1.0},
+        dense_index=dense,
+        lexical_index=lexical,
+        corpus=corpus,
+        items=item_index,
+        item_lexical=item_lexical,
+        query_language="en",
+    )
+    assert candidates.lexical[0] == pytest.approx(
+        candidates.lexical[1]
+    )  # profile BM25 cannot tell them apart
+    assert candidates.pks.tolist() == [2, 1]  # per-publication BM25 puts the concentrated match first
+    assert candidates.works_lexical[0] == pytest.approx(1.0) and candidates.works_lexical[1] < 1.0
