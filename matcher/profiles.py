@@ -92,10 +92,9 @@ def expert_items(expert: Expert) -> list[str]:
     return ([block] if block else []) + publications[: MAX_ITEMS - 1]
 
 
-def expert_text(expert: Expert, publications: int | None = EMBEDDED_PUBLICATIONS) -> str:
-    """The expert's document text: profile block and the first ``publications`` (None: all)."""
-    chosen = expert.publications if publications is None else expert.publications[:publications]
-    parts = [expert_block(expert), "；".join(chosen)]
+def expert_text(expert: Expert) -> str:
+    """The expert's whole-profile text: profile block and the first `EMBEDDED_PUBLICATIONS` publications."""
+    parts = [expert_block(expert), "；".join(expert.publications[:EMBEDDED_PUBLICATIONS])]
     return "\n".join(part for part in parts if part)
 
 
