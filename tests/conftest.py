@@ -11,9 +11,19 @@ import pytest
 from embeddings.encoders import create_encoder
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
+from matcher.corpus import CorpusEntry
 from matcher.service import Matcher
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "pipelines" / "demo" / "data"
+
+
+def corpus_entry(pk: int, **overrides: object) -> CorpusEntry:
+    """A corpus entry for hand-made retrieval tests: id ``E<pk>``, English, no tags (override any field)."""
+    values: dict = dict(
+        pk=pk, id=f"E{pk}", content_hash="", language="en", concepts=[], fields=[], industries=[]
+    )
+    values.update(overrides)
+    return CorpusEntry(**values)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from datetime import date
 
 import numpy as np
 import pytest
+from conftest import corpus_entry
 
 from embeddings.glossary import Glossary
 from matcher.catalog import Catalogue
@@ -21,19 +22,7 @@ TODAY = date(2026, 6, 1)
 
 
 def _entry(pk: int, **overrides: object) -> CorpusEntry:
-    values: dict = dict(
-        pk=pk,
-        id=f"E{pk}",
-        content_hash="",
-        language="en",
-        concepts=[],
-        fields=[],
-        industries=[],
-        languages=["en"],
-        updated_at="2026-06-01",
-    )
-    values.update(overrides)
-    return CorpusEntry(**values)
+    return corpus_entry(pk, **({"languages": ["en"], "updated_at": "2026-06-01"} | overrides))
 
 
 def _candidates(n: int, **signals: list[float]) -> Candidates:

@@ -124,9 +124,11 @@ def test_unknown_fusion_is_refused() -> None:
 
 # ----- the whole retriever on real indexes with hand-made vectors -----
 
+from conftest import corpus_entry  # noqa: E402
+
 from embeddings.index.faiss_index import FaissIndex  # noqa: E402
 from embeddings.lexical import BM25Index  # noqa: E402
-from matcher.corpus import Corpus, CorpusEntry, item_ids  # noqa: E402
+from matcher.corpus import Corpus, item_ids  # noqa: E402
 
 DIM = 4
 
@@ -154,18 +156,7 @@ def _pool() -> tuple[FaissIndex, BM25Index, Corpus, FaissIndex, BM25Index]:
     items.add(ids, np.stack([v for _, v, _ in profiles.values()]))
     item_lexical.add(ids, [terms for _, _, terms in profiles.values()])
     for pk, (language, _, _) in profiles.items():
-        corpus.put(
-            CorpusEntry(
-                pk=pk,
-                id=f"E{pk}",
-                content_hash="",
-                language=language,
-                concepts=[],
-                fields=[],
-                industries=[],
-                item_count=1,
-            )
-        )
+        corpus.put(corpus_entry(pk, language=language, item_count=1))
     return dense, lexical, corpus, items, item_lexical
 
 
@@ -218,18 +209,7 @@ def test_fusion_reads_per_publication_bm25() -> None:
     item_index.add(ids, np.stack([vector] * 4))
     item_lexical.add(ids, [item for pk in (1, 2) for item in items[pk]])
     for pk in (1, 2):
-        corpus.put(
-            CorpusEntry(
-                pk=pk,
-                id=f"E{pk}",
-                content_hash="",
-                language="en",
-                concepts=[],
-                fields=[],
-                industries=[],
-                item_count=2,
-            )
-        )
+        corpus.put(corpus_entry(pk, item_count=2))
     candidates = HybridRetriever().retrieve(
         vector,
         {"solid": 1.0, "electrolyte": 1.0},

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import corpus_entry
 
 from embeddings.encoders.base import Encoder
 from embeddings.lexical import BM25Index
 from matcher.config import Settings
-from matcher.corpus import Corpus, CorpusEntry, item_ids, item_owner
+from matcher.corpus import Corpus, item_ids, item_owner
 from matcher.item_scores import MAX_AGGREGATED, aggregate_items, lexical_item_scores
 from matcher.records import Expert
 from matcher.service import Matcher
@@ -55,30 +56,7 @@ def test_only_the_best_items_enter_the_sum() -> None:
 
 
 def test_lexical_item_scores_read_each_publication_alone() -> None:
-    corpus = Corpus(
-        [
-            CorpusEntry(
-                pk=1,
-                id="A",
-                content_hash="",
-                language="en",
-                concepts=[],
-                fields=[],
-                industries=[],
-                item_count=2,
-            ),
-            CorpusEntry(
-                pk=2,
-                id="B",
-                content_hash="",
-                language="en",
-                concepts=[],
-                fields=[],
-                industries=[],
-                item_count=1,
-            ),
-        ]
-    )
+    corpus = Corpus([corpus_entry(1, id="A", item_count=2), corpus_entry(2, id="B", item_count=1)])
     index = BM25Index()
     ids = item_ids(np.array([1, 2]), np.array([2, 1]))
     index.add(ids, [["battery", "anode"], ["polymer", "membrane"], ["battery", "cathode"]])
