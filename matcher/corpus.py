@@ -294,9 +294,7 @@ class Corpus:
         """Item ids of the allowed pks (None when every entry is allowed)."""
         if allowed_pks is None:
             return None
-        cols = self._cols()
-        positions = np.searchsorted(cols["pk"], allowed_pks)
-        return item_ids(allowed_pks, cols["item_count"][positions])
+        return item_ids(allowed_pks, self.item_counts(allowed_pks))
 
     def save(self, path: Path) -> None:
         """Write all entries as JSON, atomically."""

@@ -136,11 +136,11 @@ class Collection:
         ids = np.array([e.pk for e in entries], dtype=np.int64)
         self.dense.add(ids, vectors[: len(texts)])
         self.lexical.add(ids, term_lists)
-        counts = np.array([e.item_count for e in entries], dtype=np.int64)
+        keys = item_ids(ids, np.array([e.item_count for e in entries], dtype=np.int64))
         if self.items is not None and item_texts:
-            self.items.add(item_ids(ids, counts), vectors[len(texts) :])
+            self.items.add(keys, vectors[len(texts) :])
         if self.item_lexical is not None and item_terms:
-            self.item_lexical.add(item_ids(ids, counts), item_terms)
+            self.item_lexical.add(keys, item_terms)
         for entry in entries:
             self.corpus.put(entry)
 

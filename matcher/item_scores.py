@@ -79,31 +79,46 @@ def aggregate_items(
     return result
 
 
+@dataclass(frozen=True)
+class CandidateItems:
+    """The items of some candidate experts, looked up once per query for both dense and BM25 scoring.
+
+    Attributes:
+        counts: number of items of each candidate.
+        ids: the item ids, candidate by candidate (`matcher.corpus.item_ids`).
+    """
+
+    counts: np.ndarray
+    ids: np.ndarray
+
+    @classmethod
+    def of(cls, pks: np.ndarray, corpus: Corpus) -> CandidateItems:
+        """The items of ``pks`` (in that order)."""
+        counts = corpus.item_counts(pks)
+        return cls(counts, item_ids(pks, counts))
+
+
 def dense_item_scores(
-    query_vector: np.ndarray, pks: np.ndarray, items: VectorIndex, corpus: Corpus, *, decay: float
+    query_vector: np.ndarray, candidates: CandidateItems, items: VectorIndex, *, decay: float
 ) -> ItemScores:
-    """Exact aggregated item cosines of the given experts to one query vector.
+    """Exact aggregated item cosines of the candidates to one query vector.
 
     The floor of the decayed sum is the median cosine of all these items: the typical similarity of
     a candidate's text to this need, which a further item must beat to count as more evidence.
     """
-    counts = corpus.item_counts(pks)
-    ids = item_ids(pks, counts)
-    if ids.size == 0:
-        return ItemScores.none(len(pks))
-    cosines = items.reconstruct(ids) @ query_vector.reshape(-1).astype(np.float32)
-    return aggregate_items(cosines, counts, decay=decay, floor=float(np.median(cosines)))
+    if candidates.ids.size == 0:
+        return ItemScores.none(len(candidates.counts))
+    cosines = items.reconstruct(candidates.ids) @ query_vector.reshape(-1).astype(np.float32)
+    return aggregate_items(cosines, candidates.counts, decay=decay, floor=float(np.median(cosines)))
 
 
 def lexical_item_scores(
-    query_terms: Query, pks: np.ndarray, items: BM25Index, corpus: Corpus, *, decay: float
+    query_terms: Query, candidates: CandidateItems, items: BM25Index, *, decay: float
 ) -> ItemScores:
-    """Aggregated per-item BM25 scores of the given experts (document-centric expert finding)."""
-    counts = corpus.item_counts(pks)
-    ids = item_ids(pks, counts)
-    if ids.size == 0:
-        return ItemScores.none(len(pks))
-    return aggregate_items(items.score(query_terms, ids), counts, decay=decay)
+    """Aggregated per-item BM25 scores of the candidates (document-centric expert finding)."""
+    if candidates.ids.size == 0:
+        return ItemScores.none(len(candidates.counts))
+    return aggregate_items(items.score(query_terms, candidates.ids), candidates.counts, decay=decay)
 
 
 def search_item_owners(

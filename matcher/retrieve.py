@@ -22,7 +22,13 @@ from embeddings.index.base import VectorIndex
 from embeddings.lexical import BM25Index
 from matcher import fusion as fuse
 from matcher.corpus import Corpus
-from matcher.item_scores import ItemScores, dense_item_scores, lexical_item_scores, search_item_owners
+from matcher.item_scores import (
+    CandidateItems,
+    ItemScores,
+    dense_item_scores,
+    lexical_item_scores,
+    search_item_owners,
+)
 
 RetrievalMode = Literal["hybrid", "dense", "lexical"]
 
@@ -165,7 +171,8 @@ class HybridRetriever(BaseEstimator):
         pks = np.union1d(dense_found, np.fromiter(lexical_hits, dtype=np.int64, count=len(lexical_hits)))
         if len(pks) == 0:
             return Candidates.empty()
-        profile, cosines = self._dense_parts(pks, query_vector, dense_index, items, corpus)
+        owned = CandidateItems.of(pks, corpus)
+        profile, cosines = self._dense_parts(pks, query_vector, dense_index, items, owned)
         item_max = _or(cosines.max, profile)
         item_decayed = _or(cosines.decayed, profile)
         dense = ((1.0 - self.item_weight) * profile + self.item_weight * item_decayed).astype(np.float32)
@@ -174,7 +181,7 @@ class HybridRetriever(BaseEstimator):
         if missing.any() and query_terms:
             lexical[missing] = lexical_index.score(query_terms, pks[missing])
         lexical = np.nan_to_num(lexical, nan=0.0)
-        works = self._lexical_items(query_terms, pks, item_lexical, corpus, lexical)
+        works = self._lexical_items(query_terms, owned, item_lexical, lexical)
         blind = self._blind(pks, corpus, query_language)
         lexical_norm = fuse.impute_blind(dense, fuse.normalise_visible(lexical, blind), blind, lexical)
         works_lexical = fuse.impute_blind(dense, fuse.normalise_visible(works, blind), blind, works)
@@ -210,28 +217,26 @@ class HybridRetriever(BaseEstimator):
         query_vector: np.ndarray,
         index: VectorIndex,
         items: VectorIndex | None,
-        corpus: Corpus,
+        owned: CandidateItems,
     ) -> tuple[np.ndarray, ItemScores]:
         """Exact whole-profile cosine of every candidate and its aggregated item cosines."""
         query = query_vector.reshape(-1).astype(np.float32)
         profile = index.reconstruct(pks) @ query if len(index) else np.zeros(len(pks), dtype=np.float32)
         if items is None or len(items) == 0:
             return profile.astype(np.float32), ItemScores.none(len(pks))
-        scored = dense_item_scores(query, pks, items, corpus, decay=self.item_decay)
-        return profile.astype(np.float32), scored
+        return profile.astype(np.float32), dense_item_scores(query, owned, items, decay=self.item_decay)
 
     def _lexical_items(
         self,
         query_terms: Mapping[str, float],
-        pks: np.ndarray,
+        owned: CandidateItems,
         item_lexical: BM25Index | None,
-        corpus: Corpus,
         profile_bm25: np.ndarray,
     ) -> np.ndarray:
         """Decayed per-item BM25 of each candidate (profile BM25 where there is no item index)."""
         if not query_terms or item_lexical is None or len(item_lexical) == 0:
             return profile_bm25
-        scored = lexical_item_scores(query_terms, pks, item_lexical, corpus, decay=self.lexical_item_decay)
+        scored = lexical_item_scores(query_terms, owned, item_lexical, decay=self.lexical_item_decay)
         return _or(scored.decayed, profile_bm25)
 
     def _blind(self, pks: np.ndarray, corpus: Corpus, query_language: str) -> np.ndarray:

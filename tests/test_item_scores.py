@@ -13,7 +13,7 @@ from embeddings.encoders.base import Encoder
 from embeddings.lexical import BM25Index
 from matcher.config import Settings
 from matcher.corpus import Corpus, item_ids, item_owner
-from matcher.item_scores import MAX_AGGREGATED, aggregate_items, lexical_item_scores
+from matcher.item_scores import MAX_AGGREGATED, CandidateItems, aggregate_items, lexical_item_scores
 from matcher.records import Expert
 from matcher.service import Matcher
 
@@ -60,7 +60,9 @@ def test_lexical_item_scores_read_each_publication_alone() -> None:
     index = BM25Index()
     ids = item_ids(np.array([1, 2]), np.array([2, 1]))
     index.add(ids, [["battery", "anode"], ["polymer", "membrane"], ["battery", "cathode"]])
-    scored = lexical_item_scores({"membrane": 1.0}, np.array([1, 2]), index, corpus, decay=0.5)
+    scored = lexical_item_scores(
+        {"membrane": 1.0}, CandidateItems.of(np.array([1, 2]), corpus), index, decay=0.5
+    )
     assert scored.best[0] == 1 and scored.max[0] > 0 and scored.max[1] == 0
 
 
