@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -138,40 +141,59 @@ def _unit(*values: float) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
-def _pool() -> tuple[FaissIndex, BM25Index, Corpus, FaissIndex, BM25Index]:
+@dataclass
+class _Pool:
+    """Real indexes over hand-made experts: profile vector and BM25, item vectors and item BM25."""
+
+    dense: FaissIndex
+    lexical: BM25Index
+    corpus: Corpus
+    items: FaissIndex
+    item_lexical: BM25Index
+
+    @classmethod
+    def of(cls, experts: dict[int, tuple[str, np.ndarray, list[list[str]]]]) -> _Pool:
+        """pk → (language, vector shared by the profile and its items, token list of each item)."""
+        pool = cls(FaissIndex(DIM, "test"), BM25Index(), Corpus(), FaissIndex(DIM, "test"), BM25Index())
+        pks = np.array(list(experts), dtype=np.int64)
+        pool.dense.add(pks, np.stack([vector for _, vector, _ in experts.values()]))
+        pool.lexical.add(pks, [[t for item in items for t in item] for _, _, items in experts.values()])
+        ids = item_ids(pks, np.array([len(items) for _, _, items in experts.values()]))
+        pool.items.add(ids, np.stack([vector for _, vector, items in experts.values() for _ in items]))
+        pool.item_lexical.add(ids, [item for _, _, items in experts.values() for item in items])
+        for pk, (language, _, items) in experts.items():
+            pool.corpus.put(corpus_entry(pk, language=language, item_count=len(items)))
+        return pool
+
+    def retrieve(
+        self, retriever: HybridRetriever, vector: np.ndarray, terms: list[str], language: str
+    ) -> Any:
+        return retriever.retrieve(
+            vector,
+            dict.fromkeys(terms, 1.0),
+            dense_index=self.dense,
+            lexical_index=self.lexical,
+            corpus=self.corpus,
+            items=self.items,
+            item_lexical=self.item_lexical,
+            query_language=language,
+        )
+
+
+def _pool() -> _Pool:
     """Three Chinese profiles that share the need's words and one English profile closest in meaning."""
-    profiles = {
-        1: ("zh", _unit(0.6, 0.8, 0, 0), ["固态", "电池", "电解质"]),
-        2: ("zh", _unit(0.5, 0.5, 0.7, 0), ["固态", "电池"]),
-        3: ("zh", _unit(0.2, 0.3, 0.9, 0.2), ["电池"]),
-        4: ("en", _unit(1, 0.05, 0, 0), ["solid", "state", "electrolyte"]),
-    }
-    dense, items = FaissIndex(DIM, "test"), FaissIndex(DIM, "test")
-    lexical, item_lexical = BM25Index(), BM25Index()
-    corpus = Corpus()
-    pks = np.array(list(profiles), dtype=np.int64)
-    dense.add(pks, np.stack([v for _, v, _ in profiles.values()]))
-    lexical.add(pks, [terms for _, _, terms in profiles.values()])
-    ids = item_ids(pks, np.ones(len(pks), dtype=np.int64))  # one item per expert: its profile
-    items.add(ids, np.stack([v for _, v, _ in profiles.values()]))
-    item_lexical.add(ids, [terms for _, _, terms in profiles.values()])
-    for pk, (language, _, _) in profiles.items():
-        corpus.put(corpus_entry(pk, language=language, item_count=1))
-    return dense, lexical, corpus, items, item_lexical
+    return _Pool.of(
+        {
+            1: ("zh", _unit(0.6, 0.8, 0, 0), [["固态", "电池", "电解质"]]),
+            2: ("zh", _unit(0.5, 0.5, 0.7, 0), [["固态", "电池"]]),
+            3: ("zh", _unit(0.2, 0.3, 0.9, 0.2), [["电池"]]),
+            4: ("en", _unit(1, 0.05, 0, 0), [["solid", "state", "electrolyte"]]),
+        }
+    )
 
 
 def _retrieve(retriever: HybridRetriever) -> list[int]:
-    dense, lexical, corpus, items, item_lexical = _pool()
-    candidates = retriever.retrieve(
-        _unit(1, 0.1, 0, 0),
-        {"固态": 1.0, "电池": 1.0, "电解质": 1.0},
-        dense_index=dense,
-        lexical_index=lexical,
-        corpus=corpus,
-        items=items,
-        item_lexical=item_lexical,
-        query_language="zh",
-    )
+    candidates = _pool().retrieve(retriever, _unit(1, 0.1, 0, 0), ["固态", "电池", "电解质"], "zh")
     return [int(p) for p in candidates.pks]
 
 
@@ -196,30 +218,13 @@ def test_bm25_reorders_same_language_profiles() -> None:
 def test_fusion_reads_per_publication_bm25() -> None:
     # Same words in both profiles, so profile BM25 ties; expert 2 has both query words in one publication.
     vector = _unit(1, 0, 0, 0)
-    items = {
-        1: [["solid", "other", "x"], ["electrolyte", "more", "y"]],
-        2: [["solid", "electrolyte", "x"], ["other", "more", "y"]],
-    }
-    dense, item_index = FaissIndex(DIM, "test"), FaissIndex(DIM, "test")
-    lexical, item_lexical, corpus = BM25Index(), BM25Index(), Corpus()
-    pks = np.array([1, 2], dtype=np.int64)
-    dense.add(pks, np.stack([vector, vector]))
-    lexical.add(pks, [[t for item in items[pk] for t in item] for pk in (1, 2)])
-    ids = item_ids(pks, np.array([2, 2]))
-    item_index.add(ids, np.stack([vector] * 4))
-    item_lexical.add(ids, [item for pk in (1, 2) for item in items[pk]])
-    for pk in (1, 2):
-        corpus.put(corpus_entry(pk, item_count=2))
-    candidates = HybridRetriever().retrieve(
-        vector,
-        {"solid": 1.0, "electrolyte": 1.0},
-        dense_index=dense,
-        lexical_index=lexical,
-        corpus=corpus,
-        items=item_index,
-        item_lexical=item_lexical,
-        query_language="en",
+    pool = _Pool.of(
+        {
+            1: ("en", vector, [["solid", "other", "x"], ["electrolyte", "more", "y"]]),
+            2: ("en", vector, [["solid", "electrolyte", "x"], ["other", "more", "y"]]),
+        }
     )
+    candidates = pool.retrieve(HybridRetriever(), vector, ["solid", "electrolyte"], "en")
     assert candidates.lexical[0] == pytest.approx(
         candidates.lexical[1]
     )  # profile BM25 cannot tell them apart
