@@ -1,4 +1,4 @@
-"""``haizhi nightly`` (one run), ``haizhi schedule`` (run it every day) and ``haizhi bench-batch``."""
+"""``haizhi nightly`` (one run, or ``--check`` for monitoring), ``haizhi schedule``, ``bench-batch``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ DataDir = Annotated[
 ]
 PARTIAL_EXIT_CODE = 3
 """Exit code of a run in which some base failed (cron can alert on it; the next run retries)."""
+SMTP_CHECK_EXIT_CODE = 4
+"""Exit code when the SMTP check fails: unreachable, TLS, AUTH refused… (a run then sends nothing)."""
+LAST_RUN_FAILED_EXIT_CODE = 5
+"""``--check`` exit code when SMTP is fine but the last run failed, was partial, interrupted or unknown."""
 
 
 def _settings(data_dir: Path | None, outbox: Path | None = None) -> Settings:
@@ -47,15 +51,42 @@ def nightly(
         typer.Option(help="A message a crashed run left unconfirmed: resend (same Message-ID) or mark-sent."),
     ] = "resend",
     refresh: Annotated[bool, typer.Option(help="Update the indexes first (changed records only).")] = True,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Monitoring: only check SMTP and report the last run's status (one line)."
+        ),
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Match all open demands and e-mail each base its new experts (HTML + XLSX), once per day."""
+    """Match all open demands and e-mail each base its new experts (HTML + XLSX), once per day.
+
+    Every run first checks SMTP (connect, EHLO, STARTTLS/SSL, AUTH if a user is set, NOOP, QUIT) and
+    records the result in the ledger; if the check fails, the run stops without sending anything. A
+    --dry-run writes the outbox instead and opens no SMTP connection (its check is recorded as skipped).
+
+    Exit codes: 0 done; 1 bad argument or another run active; 3 some base failed (retried next run);
+    4 SMTP check failed. With --check: 0 healthy; 4 SMTP unreachable, TLS or AUTH failed (wins over 5);
+    5 the last run failed, was partial or interrupted, or no run is recorded.
+    """
+    if check:
+        if dry_run or base or run_date:
+            raise typer.BadParameter("--check takes no --dry-run, --base or --date (it sends nothing)")
+        code, line = check_health(_settings(data_dir))
+        typer.echo(line)
+        raise typer.Exit(code=code)
+    _run_once(run_date, dry_run, base, reconcile, refresh, _settings(data_dir, outbox))
+
+
+def _run_once(
+    run_date: str | None, dry_run: bool, base: str | None, reconcile: str, refresh: bool, settings: Settings
+) -> None:
     from matcher.service import Matcher
     from pipelines.nightly import run_nightly
 
     if reconcile not in ("resend", "mark-sent"):
         raise typer.BadParameter(f"--reconcile {reconcile!r}: use resend or mark-sent")
-    matcher = Matcher(_settings(data_dir, outbox))
+    matcher = Matcher(settings)
     try:
         report = run_nightly(
             matcher,
@@ -69,8 +100,56 @@ def nightly(
         typer.secho(str(error), fg=typer.colors.RED, err=True)
         raise typer.Exit(code=1) from None
     typer.echo(report.summary())
+    if report.mail_path_broken:
+        typer.secho(report.failure, fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=SMTP_CHECK_EXIT_CODE)
     if report.status == "partial":
         raise typer.Exit(code=PARTIAL_EXIT_CODE)
+
+
+def check_health(settings: Settings) -> tuple[int, str]:
+    """``haizhi nightly --check``: the SMTP check and the last run's status as (exit code, one line)."""
+    from pipelines.notify import SmtpMailer
+
+    smtp = SmtpMailer.from_settings(settings).check()
+    run_ok, run_line = last_run_status(settings)
+    line = f"{smtp.line()}; {run_line}"
+    if not smtp.ok:  # the mail path first: tonight's run cannot deliver whatever the last one did
+        return SMTP_CHECK_EXIT_CODE, line
+    return (0 if run_ok else LAST_RUN_FAILED_EXIT_CODE), line
+
+
+def last_run_status(settings: Settings) -> tuple[bool, str]:
+    """Whether the latest real (not dry) run went well, and a phrase saying so; reads, never writes."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from matcher.store import SchemaVersionError, Store
+    from pipelines.nightly import nightly_running
+
+    sqlite_file = settings.data_dir / "haizhi.db"
+    if not settings.database_url and not sqlite_file.exists():
+        return False, f"no database at {sqlite_file}"  # opening it would create an empty one
+    try:
+        store = Store(settings.resolved_database_url)
+        try:
+            run = store.last_nightly_run() if store.schema_version() is not None else None
+        finally:
+            store.close()
+    except (SQLAlchemyError, SchemaVersionError) as error:
+        return False, f"cannot read the nightly ledger: {type(error).__name__}: {error}".splitlines()[0]
+    if run is None:
+        return False, "no nightly run recorded"
+    label = f"last run {run.run_id} ({run.run_date})"
+    if run.status == "finished":
+        return True, f"{label} finished at {run.finished_at:%Y-%m-%d %H:%M} UTC"
+    if run.status == "running":
+        if nightly_running(settings.data_dir):
+            return True, f"{label} running since {run.started_at:%Y-%m-%d %H:%M} UTC"
+        return False, f"{label} interrupted: started {run.started_at:%Y-%m-%d %H:%M} UTC, never finished"
+    if run.status == "partial":
+        failed = sorted(b for b, status in run.counts.get("bases", {}).items() if status == "failed")
+        return False, f"{label} partial: delivery failed for {', '.join(failed) or 'some bases'}"
+    return False, f"{label} failed: {run.error or 'no reason recorded'}"
 
 
 def schedule(
@@ -135,7 +214,7 @@ def scheduled_run(settings: Settings, dry_run: bool) -> None:
     except Exception:
         log.exception("nightly run failed; the next run retries every base not yet sent")
         return
-    log.info("%s", report.summary())
+    log.log(logging.INFO if report.status == "finished" else logging.ERROR, "%s", report.summary())
 
 
 def bench_batch(

@@ -1,4 +1,9 @@
-"""The nightly batch: refresh indexes, match all open demands, assign under caps, mail each base once.
+"""The nightly batch: check SMTP, refresh indexes, match all open demands, assign under caps, mail each base.
+
+Every run starts with an SMTP check (`SmtpMailer.check`: connect, EHLO, STARTTLS/TLS, AUTH, NOOP, QUIT)
+recorded in the ledger. When it fails the run stops there, as ``failed`` with the reason: nothing is sent,
+reconciled or recorded as sent, so a broken mail path is never silent, even on a day with nothing to send.
+A dry run writes the outbox and opens no connection; its check is recorded as ``skipped``.
 
 Delivery is exactly-once per base and day as far as our side can tell, and at-least-once with a stable
 Message-ID in the one window we cannot observe:
@@ -26,84 +31,44 @@ from __future__ import annotations
 import email
 import fcntl
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import date
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from matcher.flow import ProjectFlow
 from matcher.service import Matcher
+from matcher.store.base import utc_now
 from matcher.store.ledger_api import SentPair
+from matcher.store.ledger_records import SmtpCheck
 from pipelines.nightly_plan import BaseDigest, build_plan, route_demands
+from pipelines.nightly_report import BaseOutcome, NightlyReport
 from pipelines.notify import DeliveryError, SmtpMailer, compose, recipients_of, sender_of, write_eml
 
 FAIL_ENV = "HAIZHI_NIGHTLY_FAIL_AT"
 FAIL_EXIT_CODE = 75
 ReconcilePolicy = Literal["resend", "mark-sent"]
+LOCK_NAME = "nightly.lock"
+LOCK_WAIT_S = 1.0
+"""How long a run waits for the lock: covers a monitoring probe's instant look, not a second run."""
 
 
 class Mailer(Protocol):
-    """Anything that sends raw message bytes and returns the refused recipients."""
+    """Anything that checks its path and sends raw message bytes, returning the refused recipients."""
+
+    def check(self) -> SmtpCheck:
+        """Check the path to the server without sending; never raises."""
+        ...
 
     def send(self, data: bytes, sender: str, recipients: list[str]) -> dict[str, str]:
         """Send; raise `DeliveryError` when nothing was accepted."""
         ...
-
-
-@dataclass
-class BaseOutcome:
-    """What happened to one base in a run."""
-
-    base_id: str
-    status: str  # sent | failed | nothing_new | no_contacts | dry_run | reconciled
-    recipients: list[str] = field(default_factory=list)
-    demands: int = 0
-    experts: int = 0
-    pairs: int = 0
-    message_id: str | None = None
-    refused: dict[str, str] = field(default_factory=dict)
-    error: str = ""
-    path: str | None = None
-
-
-@dataclass
-class NightlyReport:
-    """Outcome of one nightly run."""
-
-    run_id: str
-    run_date: date
-    dry_run: bool
-    counts: dict[str, Any] = field(default_factory=dict)
-    bases: list[BaseOutcome] = field(default_factory=list)
-
-    @property
-    def status(self) -> str:
-        """``partial`` when a base failed, else ``finished``."""
-        return "partial" if any(b.status == "failed" for b in self.bases) else "finished"
-
-    def summary(self) -> str:
-        """Human-readable lines for the CLI."""
-        c = self.counts
-        lines = [
-            f"nightly {self.run_date} run {self.run_id}{' (dry run)' if self.dry_run else ''}: {self.status}",
-            f"  demands {c.get('open_demands', 0)}, candidates {c.get('candidates', 0)}, "
-            f"assigned {c.get('assigned_pairs', 0)} pairs ({c.get('assign_method', '-')}); "
-            f"caps cost {c.get('cap_cost', 0)} of {c.get('uncapped_score', 0)} score "
-            f"({c.get('cap_cost_pct', 0)} %)",
-        ]
-        for b in self.bases:
-            detail = b.path or b.error or ", ".join(b.recipients)
-            lines.append(
-                f"  {b.base_id:<10} {b.status:<12} {b.demands:>3} demands {b.pairs:>4} pairs  {detail}"
-            )
-        if c.get("skipped_bases"):
-            lines.append(f"  already sent today, skipped: {', '.join(c['skipped_bases'])}")
-        return "\n".join(lines)
 
 
 def _maybe_crash(point: str, count: int) -> None:
@@ -114,17 +79,36 @@ def _maybe_crash(point: str, count: int) -> None:
 
 @contextmanager
 def _run_lock(directory: Path) -> Iterator[None]:
-    """One nightly run at a time per data directory (a second one fails at once instead of racing)."""
+    """One nightly run at a time per data directory (a second one fails within `LOCK_WAIT_S`, never races)."""
     directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / "nightly.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RuntimeError(f"another nightly run holds {directory / 'nightly.lock'}") from None
+    with open(directory / LOCK_NAME, "w") as handle:
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise RuntimeError(f"another nightly run holds {directory / LOCK_NAME}") from None
+                time.sleep(0.05)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def nightly_running(directory: Path) -> bool:
+    """True while a nightly run holds the data directory's lock (a ``running`` run without it died)."""
+    path = directory / LOCK_NAME
+    if not path.exists():
+        return False
+    with open(path, "a") as handle:  # "a": looking must not truncate or create anything
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
 
 
 def outbox_dir(matcher: Matcher) -> Path:
@@ -149,7 +133,8 @@ def run_nightly(
         run_date: the day the lists are for (default: today); a base is mailed at most once per day.
         dry_run: write the messages as .eml files into the outbox instead of sending or recording them.
         base_id: only this base.
-        mailer: how to send (default: SMTP from the settings).
+        mailer: how to check the mail path and send (default: SMTP from the settings; unused in a dry
+            run). A failed check makes the run ``failed`` (`NightlyReport.mail_path_broken`).
         reconcile: what to do with a delivery a crashed run left ``sending``: ``resend`` or ``mark-sent``.
         refresh: update the indexes first (re-embeds only changed records).
 
@@ -168,15 +153,29 @@ def run_nightly(
                 )
         store.start_nightly_run(report.run_id, day, dry_run=dry_run, base_filter=base_id)
         try:
-            _run(matcher, report, base_id, mailer, reconcile, refresh)
+            mailer = None if dry_run else mailer or SmtpMailer.from_settings(matcher.settings)
+            report.smtp_check = _check_mail_path(matcher, mailer)
+            store.record_smtp_check(report.run_id, report.smtp_check)
+            if not report.mail_path_broken:
+                _run(matcher, report, base_id, mailer, reconcile, refresh)
         except BaseException as error:
             store.finish_nightly_run(
                 report.run_id, "failed", report.counts, error=f"{type(error).__name__}: {error}"
             )
             raise
         report.counts["bases"] = {b.base_id: b.status for b in report.bases}
-        store.finish_nightly_run(report.run_id, report.status, report.counts)
+        store.finish_nightly_run(report.run_id, report.status, report.counts, error=report.failure)
     return report
+
+
+def _check_mail_path(matcher: Matcher, mailer: Mailer | None) -> SmtpCheck:
+    """The mailer's check; a dry run (no mailer) writes the outbox, so it checks nothing and says so."""
+    if mailer is not None:
+        return mailer.check()
+    settings = matcher.settings
+    reason = f"dry run writes the outbox {outbox_dir(matcher)}; no SMTP connection"
+    server = f"{settings.smtp_host}:{settings.smtp_port}"
+    return SmtpCheck("skipped", server, settings.smtp_security, "", reason, utc_now())
 
 
 def _run(
@@ -195,8 +194,7 @@ def _run(
             "demands": asdict(built.demands),
             "embedded": built.cache_misses,
         }
-    if not report.dry_run:
-        mailer = mailer or SmtpMailer.from_settings(matcher.settings)
+    if mailer is not None:  # None only for a dry run
         report.bases += _reconcile(matcher, mailer, reconcile)
     sent_today = {d.base_id for d in store.deliveries(run_date=report.run_date, statuses=["sent"])}
     in_scope = {base_id} if base_id is not None else set(route_demands(matcher, report.run_date).bases)

@@ -1,14 +1,18 @@
-"""The XLSX attachment of a base's nightly list: one row per (demand, expert), bilingual headers."""
+"""What a nightly run reports: its outcome per base and summary (`NightlyReport`), and the XLSX
+attachment of a base's list (one row per (demand, expert), bilingual headers)."""
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from matcher.store.ledger_records import SmtpCheck
 from pipelines.nightly_plan import BaseDigest
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -81,3 +85,73 @@ def digest_xlsx(digest: BaseDigest, run_date: date) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+@dataclass
+class BaseOutcome:
+    """What happened to one base in a run."""
+
+    base_id: str
+    status: str  # sent | failed | nothing_new | no_contacts | dry_run | reconciled
+    recipients: list[str] = field(default_factory=list)
+    demands: int = 0
+    experts: int = 0
+    pairs: int = 0
+    message_id: str | None = None
+    refused: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+    path: str | None = None
+
+
+@dataclass
+class NightlyReport:
+    """Outcome of one nightly run."""
+
+    run_id: str
+    run_date: date
+    dry_run: bool
+    counts: dict[str, Any] = field(default_factory=dict)
+    bases: list[BaseOutcome] = field(default_factory=list)
+    smtp_check: SmtpCheck | None = None
+
+    @property
+    def mail_path_broken(self) -> bool:
+        """The SMTP check at the start failed, so the run stopped before sending or recording anything."""
+        return self.smtp_check is not None and not self.smtp_check.ok
+
+    @property
+    def failure(self) -> str:
+        """The one-line reason a run failed at its SMTP check, e.g. ``SMTP check failed: …``; else empty."""
+        return self.smtp_check.line() if self.mail_path_broken and self.smtp_check is not None else ""
+
+    @property
+    def status(self) -> str:
+        """``failed`` when the SMTP check failed, ``partial`` when a base failed, else ``finished``."""
+        if self.mail_path_broken:
+            return "failed"
+        return "partial" if any(b.status == "failed" for b in self.bases) else "finished"
+
+    def summary(self) -> str:
+        """Human-readable lines for the CLI."""
+        dry = " (dry run)" if self.dry_run else ""
+        head = f"nightly {self.run_date} run {self.run_id}{dry}: {self.status}"
+        check = [f"  {self.smtp_check.line()}"] if self.smtp_check is not None else []
+        if self.mail_path_broken:
+            return "\n".join([head, *check, "  nothing was sent or recorded as sent; the next run retries"])
+        c = self.counts
+        lines = [
+            head,
+            *check,
+            f"  demands {c.get('open_demands', 0)}, candidates {c.get('candidates', 0)}, "
+            f"assigned {c.get('assigned_pairs', 0)} pairs ({c.get('assign_method', '-')}); "
+            f"caps cost {c.get('cap_cost', 0)} of {c.get('uncapped_score', 0)} score "
+            f"({c.get('cap_cost_pct', 0)} %)",
+        ]
+        for b in self.bases:
+            detail = b.path or b.error or ", ".join(b.recipients)
+            lines.append(
+                f"  {b.base_id:<10} {b.status:<12} {b.demands:>3} demands {b.pairs:>4} pairs  {detail}"
+            )
+        if c.get("skipped_bases"):
+            lines.append(f"  already sent today, skipped: {', '.join(c['skipped_bases'])}")
+        return "\n".join(lines)

@@ -1,4 +1,8 @@
-"""Compose a base's nightly e-mail (HTML + plain text + XLSX) and deliver it over SMTP or to an outbox.
+"""Compose a base's nightly e-mail (HTML + plain text + XLSX), check the SMTP path, deliver the mail.
+
+`SmtpMailer.check` walks the whole conversation a delivery needs except the message itself (connect,
+EHLO, STARTTLS or implicit TLS, AUTH when credentials are configured, NOOP, QUIT), so a run learns that
+the mail path is broken even when it has nothing to send.
 
 Messages use `email.policy.SMTP`: Chinese subjects and display names become RFC 2047 encoded-words
 and text parts are base64, so the message is 7-bit clean and needs no SMTPUTF8/8BITMIME support.
@@ -8,10 +12,11 @@ from __future__ import annotations
 
 import os
 import smtplib
+import socket
 import ssl
 import tempfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -22,6 +27,8 @@ from typing import Literal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from matcher.config import Settings
+from matcher.store.base import utc_now
+from matcher.store.ledger_records import SmtpCheck
 from pipelines.nightly_plan import BaseDigest
 from pipelines.nightly_report import XLSX_MIME, digest_xlsx
 
@@ -169,18 +176,106 @@ class SmtpMailer:
             raise DeliveryError(f"{self.host}:{self.port}: {type(error).__name__}: {error}") from error
         return {r: f"{code} {reply.decode(errors='replace')}" for r, (code, reply) in refused.items()}
 
-    def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
-        smtp: smtplib.SMTP
-        if self.security == "ssl":
-            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
-        else:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+    @property
+    def server(self) -> str:
+        """``host:port`` for messages."""
+        return f"{self.host}:{self.port}"
+
+    def check(self) -> SmtpCheck:
+        """Connect, EHLO, STARTTLS/TLS as configured, AUTH if a user is set, NOOP, QUIT; never raises.
+
+        Returns:
+            ``ok``, or ``failed`` with the stage it stopped at and a short reason.
+        """
+        started, stage = utc_now(), "connect"
+        smtp: smtplib.SMTP | None = None
+        try:
+            smtp = self._open()
+            stage = "ehlo"
+            _expect(250, *smtp.ehlo())
             if self.security == "starttls":
-                smtp.starttls(context=context)
-        if self.user:
-            smtp.login(self.user, self.password)
+                stage = "tls"
+                smtp.starttls(context=ssl.create_default_context())
+                stage = "ehlo"  # the TLS session starts a fresh conversation
+                _expect(250, *smtp.ehlo())
+            if self.user:
+                stage = "auth"
+                smtp.login(self.user, self.password)
+            stage = "noop"
+            _expect(250, *smtp.noop())
+            stage = "quit"
+            smtp.quit()
+        except OSError as error:  # smtplib.SMTPException and ssl.SSLError are OSErrors too
+            if isinstance(error, ssl.SSLError) and stage == "connect":
+                stage = "tls"  # implicit TLS: the handshake is part of connecting
+            return self._result(started, "failed", stage, _stage_reason(stage, error, self.timeout))
+        finally:
+            if smtp is not None:
+                smtp.close()
+        return self._result(started, "ok", "", "")
+
+    def _result(self, started: datetime, status: str, stage: str, reason: str) -> SmtpCheck:
+        return SmtpCheck(status, self.server, self.security, stage, reason, started, bool(self.user))
+
+    def _open(self) -> smtplib.SMTP:
+        """A connection that has read the server's greeting (and finished the TLS handshake for ssl)."""
+        if self.security == "ssl":
+            context = ssl.create_default_context()
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+
+    def _connect(self) -> smtplib.SMTP:
+        smtp = self._open()
+        try:
+            if self.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if self.user:
+                smtp.login(self.user, self.password)
+        except BaseException:
+            smtp.close()  # do not leave the socket to the garbage collector
+            raise
         return smtp
+
+
+STAGE_PREFIX = {
+    "connect": "",
+    "tls": "TLS failed: ",
+    "ehlo": "EHLO failed: ",
+    "auth": "authentication failed: ",
+    "noop": "NOOP failed: ",
+    "quit": "QUIT failed: ",
+}
+
+
+def _expect(code: int, reply_code: int, reply: bytes) -> None:
+    """Raise the reply as an `smtplib.SMTPResponseException` unless it has the expected code."""
+    if reply_code != code:
+        raise smtplib.SMTPResponseException(reply_code, reply)
+
+
+def _stage_reason(stage: str, error: OSError, timeout: float) -> str:
+    return STAGE_PREFIX[stage] + describe_smtp_error(error, timeout)
+
+
+def describe_smtp_error(error: OSError, timeout: float) -> str:
+    """A short reason for people: ``connection refused``, ``535 5.7.8 Authentication credentials invalid``."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        reply = error.smtp_error
+        text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+        return f"{error.smtp_code} {text}".strip()
+    if isinstance(error, smtplib.SMTPException):
+        return str(error) or type(error).__name__
+    if isinstance(error, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    if isinstance(error, socket.gaierror):
+        return f"cannot resolve the host name ({error.strerror})"
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return f"certificate not trusted ({error.verify_message})"
+    if isinstance(error, ssl.SSLError):
+        return f"{error.reason or error}"
+    if error.strerror:
+        return error.strerror[:1].lower() + error.strerror[1:]
+    return f"{type(error).__name__}: {error}"
 
 
 def sender_of(message: EmailMessage) -> str:

@@ -1,10 +1,11 @@
-"""``haizhi nightly --dry-run`` (outbox .eml files, nothing recorded), argument errors, ``schedule``."""
+"""``haizhi nightly --dry-run`` (outbox .eml files, nothing recorded, no SMTP), argument errors, schedule."""
 
 from __future__ import annotations
 
 import email
 import io
 import shutil
+import socket
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
@@ -31,11 +32,19 @@ def data_dir(demo_data_dir: Path, tmp_path: Path) -> Path:
     return target
 
 
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def test_dry_run_writes_the_message_to_the_outbox_and_records_nothing(data_dir: Path, tmp_path: Path) -> None:
     outbox = tmp_path / "outbox"
     args = ["nightly", "--dry-run", "--base", "B-SZ", "--date", "2026-03-02", "--outbox", str(outbox)]
-    result = runner.invoke(app, [*args, "--data-dir", str(data_dir), "--no-refresh"])
-    assert result.exit_code == 0, result.output
+    no_smtp = {"HAIZHI_SMTP_HOST": "127.0.0.1", "HAIZHI_SMTP_PORT": str(_closed_port())}
+    result = runner.invoke(app, [*args, "--data-dir", str(data_dir), "--no-refresh"], env=no_smtp)
+    assert result.exit_code == 0, result.output  # the outbox needs no SMTP server: the check is skipped
+    assert f"SMTP check skipped: dry run writes the outbox {outbox}" in result.output
     assert "B-SZ" in result.output and "dry_run" in result.output and "caps cost" in result.output
     files = sorted(outbox.rglob("*.eml"))
     assert [f.relative_to(outbox).as_posix() for f in files] == ["2026-03-02/B-SZ.eml"]
@@ -55,6 +64,8 @@ def test_dry_run_writes_the_message_to_the_outbox_and_records_nothing(data_dir: 
     assert store.deliveries() == [] and store.matches() == [] and store.sent_pairs() == set()
     [run] = store.list_nightly_runs()
     assert run.dry_run and run.status == "finished" and run.base_filter == "B-SZ"
+    check = store.smtp_check(run.run_id)
+    assert check is not None and check.status == "skipped" and check.ok
 
 
 def test_argument_errors_are_clear(data_dir: Path) -> None:

@@ -1,18 +1,22 @@
-"""The nightly ledger in the store: journal → sent in one transaction, idempotency, SQLite and PostgreSQL."""
+"""The nightly ledger in the store: journal → sent in one transaction, idempotency, SMTP checks; SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 
 from matcher.records import Demand, Expert, MatchStatus
 from matcher.store import Store
 from matcher.store.ledger_api import SentPair
+from matcher.store.ledger_records import SmtpCheck
+from matcher.store.tables_ledger import nightly_smtp_checks
 
 DAY = date(2026, 3, 2)
 POSTGRES_URL = os.environ.get("HAIZHI_TEST_POSTGRES_URL", "")
@@ -115,3 +119,33 @@ def test_failure_keeps_pairs_unsent_and_deleted_records_get_no_match(store: Stor
     assert sent is not None and sent.status == "sent" and sent.attempts == 2 and sent.message_id == "<m2@x>"
     with pytest.raises(ValueError, match="outcome must be"):
         store.record_delivery_outcome(DAY, "B2", run_id="r1", status="sent")
+
+
+def test_smtp_check_per_run_and_the_latest_real_run(store: Store) -> None:
+    at = datetime(2026, 3, 2, 22, 30, 1, 123456)
+    failed = SmtpCheck("failed", "smtp.example.org:587", "starttls", "connect", "connection refused", at)
+    store.start_nightly_run("r1", DAY, dry_run=False, base_filter=None)
+    store.record_smtp_check("r1", failed)
+    store.finish_nightly_run("r1", "failed", {}, error=failed.line())
+    store.start_nightly_run("r2", DAY, dry_run=True, base_filter=None)  # later, but a dry run
+    assert store.smtp_check("r1") == failed and store.smtp_check("r2") is None
+    assert failed.line() == "SMTP check failed: smtp.example.org:587: connection refused"
+    last = store.last_nightly_run()
+    assert last is not None and last.run_id == "r1" and last.error == failed.line()
+    last_dry = store.last_nightly_run(dry_run=True)
+    assert last_dry is not None and last_dry.run_id == "r2"
+    with pytest.raises(ValueError, match="status must be one of"):
+        store.record_smtp_check("r2", SmtpCheck("maybe", "h:25", "none", "", "", at))
+    assert store.smtp_check("r2") is None
+
+
+def test_database_from_before_smtp_checks_gets_the_table(store: Store) -> None:
+    store.start_nightly_run("old", DAY, dry_run=False, base_filter=None)
+    with store.transaction() as conn:  # as written before the check existed
+        nightly_smtp_checks.drop(conn)
+    assert not inspect(store.engine).has_table("nightly_smtp_checks")
+    store.create_schema()  # what every Matcher does on opening the database
+    ok = SmtpCheck("ok", "127.0.0.1:25", "none", "", "", datetime(2026, 3, 2, 22, 30), authenticated=True)
+    store.record_smtp_check("new", ok)
+    assert store.smtp_check("new") == ok and store.smtp_check("old") is None
+    assert [r.run_id for r in store.list_nightly_runs()] == ["old"]

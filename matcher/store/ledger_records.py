@@ -1,4 +1,4 @@
-"""Records of the nightly run ledger (runs and per-base deliveries) and their row converters."""
+"""Records of the nightly run ledger (runs, per-base deliveries, SMTP checks) and their row converters."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from typing import Any
 
 DELIVERY_STATUSES = ("sending", "sent", "failed", "nothing_new", "no_contacts")
 RUN_STATUSES = ("running", "finished", "partial", "failed")
+SMTP_CHECK_STATUSES = ("ok", "failed", "skipped")
+SMTP_CHECK_STAGES = ("", "connect", "tls", "ehlo", "auth", "noop", "quit")
+"""Where a failed check stopped (empty when it passed or was skipped)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,43 @@ class NightlyRun:
     error: str
 
 
+@dataclass(frozen=True)
+class SmtpCheck:
+    """The mail-path check at the start of a nightly run (or of ``haizhi nightly --check``).
+
+    Attributes:
+        status: ``ok``, ``failed`` or ``skipped`` (a dry run writes the outbox and opens no connection).
+        server: ``host:port`` checked.
+        security: ``none``, ``starttls`` or ``ssl``.
+        stage: where a failed check stopped: connect, tls, ehlo, auth, noop or quit.
+        reason: why it failed or was skipped, e.g. ``connection refused``.
+        checked_at: when the check started (naive UTC).
+        authenticated: whether AUTH was part of the check (credentials configured).
+    """
+
+    status: str
+    server: str
+    security: str
+    stage: str
+    reason: str
+    checked_at: datetime
+    authenticated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """False only for a failed check (a skipped one did not find anything broken)."""
+        return self.status != "failed"
+
+    def line(self) -> str:
+        """One line for people and monitoring, e.g. ``SMTP check failed: host:587: connection refused``."""
+        if self.status == "failed":
+            return f"SMTP check failed: {self.server}: {self.reason}"
+        if self.status == "skipped":
+            return f"SMTP check skipped: {self.reason}"
+        auth = ", AUTH" if self.authenticated else ""
+        return f"SMTP check ok: {self.server} ({self.security}{auth})"
+
+
 def delivery_from_row(row: Mapping[Any, Any], *, with_message: bool = False) -> Delivery:
     """A `Delivery` from a ``nightly_deliveries`` row (message bytes only when asked for)."""
     return Delivery(
@@ -90,4 +130,17 @@ def run_from_row(row: Mapping[Any, Any]) -> NightlyRun:
         base_filter=row["base_filter"],
         counts=json.loads(row["counts"] or "{}"),
         error=row["error"] or "",
+    )
+
+
+def smtp_check_from_row(row: Mapping[Any, Any]) -> SmtpCheck:
+    """An `SmtpCheck` from a ``nightly_smtp_checks`` row."""
+    return SmtpCheck(
+        status=row["status"],
+        server=row["server"],
+        security=row["security"],
+        stage=row["stage"] or "",
+        reason=row["reason"] or "",
+        checked_at=row["checked_at"],
+        authenticated=bool(row["authenticated"]),
     )

@@ -1,4 +1,4 @@
-"""Tables of the nightly run ledger: runs, per-base deliveries, and every pair already sent.
+"""Tables of the nightly run ledger: runs, per-base deliveries, every pair already sent, SMTP checks.
 
 Part of the shared ``metadata``, so `Store.create_schema` creates them with the rest of the schema.
 """
@@ -80,4 +80,20 @@ nightly_sent_pairs = Table(
     Column("sent_at", DateTime, nullable=False),
     UniqueConstraint("demand_id", "expert_id", name="uq_nightly_sent_pair"),
     sqlite_autoincrement=True,
+)
+
+# One row per run: the SMTP check it made before anything else. A table of its own (not columns of
+# nightly_runs) so that databases created before it get it from `create_schema` without a migration.
+nightly_smtp_checks = Table(
+    "nightly_smtp_checks",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("checked_at", DateTime, nullable=False),
+    Column("status", String(16), nullable=False),  # ok | failed | skipped
+    Column("server", String(255), nullable=False),  # host:port
+    Column("security", String(16), nullable=False),  # none | starttls | ssl
+    Column("authenticated", Boolean, nullable=False, default=False),
+    Column("stage", String(16), nullable=False, default=""),  # where a failed check stopped
+    Column("reason", Text, nullable=False, default=""),
+    Index("ix_nightly_smtp_checks_at", "checked_at"),
 )
