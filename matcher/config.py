@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -86,3 +87,21 @@ class Settings(BaseSettings):
     def cache_dir(self) -> Path:
         """Directory of the embedding cache (``embedding_cache_dir`` or ``<data_dir>/cache``)."""
         return self.embedding_cache_dir or self.data_dir / "cache"
+
+
+def project_data_dir(start: Path | None = None) -> Path:
+    """The data directory analysts mean: ``HAIZHI_DATA_DIR``, else ``var`` in the project root.
+
+    The root is the nearest directory at or above ``start`` (the working directory) holding this
+    project's ``pyproject.toml``, so a notebook opened from ``notebooks/`` finds the project's ``var``
+    rather than ``notebooks/var``; outside a checkout it is ``./var``.
+    """
+    configured = os.environ.get("HAIZHI_DATA_DIR")
+    if configured:
+        return Path(configured)
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        marker = folder / "pyproject.toml"
+        if marker.is_file() and 'name = "haizhi-match"' in marker.read_text(encoding="utf-8"):
+            return folder / "var"
+    return here / "var"

@@ -1,9 +1,12 @@
-# Sourced by `make test`. Starts a local PostgreSQL (Debian packages) for the store's backend tests and
-# exports HAIZHI_TEST_POSTGRES_URL. Where that is impossible (not root, no apt), those tests are skipped.
+# Sourced by `make test` (and by hand: `. scripts/test-services.sh` before a plain `pytest`). Starts a local
+# PostgreSQL (Debian packages) for the store's backend tests and exports HAIZHI_TEST_POSTGRES_URL. Where
+# that is impossible (not root, no apt), those tests are skipped with a reason naming this script.
+# Packages install without "recommends" (Chromium's would pull in avahi, cups and ~100 more).
 if [ -z "${HAIZHI_TEST_POSTGRES_URL:-}" ]; then
     if ! command -v pg_ctlcluster >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "installing PostgreSQL for the backend tests…"
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) \
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            postgresql) \
             >/tmp/haizhi-postgres-install.log 2>&1 || echo "PostgreSQL install failed (see /tmp/haizhi-postgres-install.log)"
     fi
     if command -v pg_lsclusters >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -26,7 +29,8 @@ fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
         echo "installing chromium and a CJK font for the page test…"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei \
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            chromium fonts-wqy-microhei) \
             >/tmp/haizhi-chromium-install.log 2>&1 || echo "chromium install failed (page tests will skip)"
     fi
 fi
