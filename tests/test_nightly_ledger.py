@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from conftest import POSTGRES_SKIP
 from sqlalchemy import inspect
 
 from matcher.records import Demand, Expert, MatchStatus
@@ -31,7 +32,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         opened.close()
         return
     if not POSTGRES_URL:
-        pytest.skip("HAIZHI_TEST_POSTGRES_URL is not set")
+        pytest.skip(POSTGRES_SKIP)
     import psycopg
 
     schema = f"nightly_{uuid.uuid4().hex[:8]}"

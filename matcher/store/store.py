@@ -11,6 +11,7 @@ from matcher.store.flow_api import FlowMixin
 from matcher.store.ledger_api import LedgerMixin
 from matcher.store.matches_api import MatchesMixin, RecordNotFound
 from matcher.store.records_api import RecordsMixin
+from matcher.store.runs_api import RunsMixin
 from matcher.store.tables import RECORD_TABLES, match_events, matches
 
 
@@ -22,6 +23,7 @@ class Store(
     FlowMixin,
     AuthMixin,
     LedgerMixin,
+    RunsMixin,
 ):
     """SQLite (default) or PostgreSQL storage behind one API.
 
