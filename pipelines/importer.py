@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from matcher.records import RECORD_TYPES, Record
 from matcher.store import Store
 from pipelines.import_columns import VALUE_ALIASES, header_lookup, normalise_header
-from pipelines.readers import ImportFileError, Problem, RawTable, read_raw
+from pipelines.readers import ImportFileError, Problem, RawTable, read_table
 
 __all__ = ["ImportFileError", "ImportReport", "Problem", "import_file", "read_records"]
 
@@ -182,7 +182,7 @@ def read_records(path: Path, kind: str) -> list[Record]:
     if kind not in RECORD_TYPES:
         raise ValueError(f"unknown record kind {kind!r} (allowed: {', '.join(RECORD_TYPES)})")
     path = Path(path)
-    table = read_raw(path)
+    table = read_table(path)
     validator = _RowValidator(path, kind)
     rows = _validate_jsonl(validator, table) if table.jsonl else _validate_table(validator, table)
     first_row: dict[str, int] = {}
@@ -193,9 +193,20 @@ def read_records(path: Path, kind: str) -> list[Record]:
             )
         else:
             first_row[record.id] = number
-    if validator.problems:
-        raise ImportFileError(sorted(validator.problems, key=lambda p: p.row))
+    problems = _merge_problems(table.problems, validator.problems)
+    if problems:
+        raise ImportFileError(sorted(problems, key=lambda p: p.row))
     return [record for _, record in rows]
+
+
+def _merge_problems(found_reading: list[Problem], found_validating: list[Problem]) -> list[Problem]:
+    """All problems, the reader's first; a cell the reader explained is not reported again.
+
+    The reader knows the cause (a formula without a saved value, a merged cell, a control character),
+    validation only the consequence ("a value is required here").
+    """
+    explained = {(p.row, p.column) for p in found_reading}
+    return found_reading + [p for p in found_validating if (p.row, p.column) not in explained]
 
 
 def import_file(store: Store, kind: str, path: Path) -> ImportReport:
