@@ -13,19 +13,24 @@ create or change experts, organisations and sites.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
-from api.errors import ApiError, forbidden
+from api.errors import ApiError, forbidden, too_many_attempts
+from api.ratelimit import FailedAuthLimiter
+from api.settings import ApiSettings
 from api.state import AppState, get_state
 from matcher.records import Demand, Site
-from matcher.store.auth_api import ApiKey
+from matcher.store.auth_api import ApiKey, KeyCheck, KeyVerdict
 
 API_KEY_HEADER = "X-API-Key"
 CONTACT_ROLES = frozenset({"admin", "base"})
 _api_key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="hzk_… API key")
+_limiter_creation = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,42 @@ def _token(request: Request, header_value: str | None) -> str | None:
     return None
 
 
+def auth_limiter(request: Request, settings: ApiSettings) -> FailedAuthLimiter:
+    """The app's failed-authentication limiter, created on first use from the API settings."""
+    limiter: FailedAuthLimiter | None = getattr(request.app.state, "auth_limiter", None)
+    if limiter is None:
+        with _limiter_creation:  # two first requests at once must share one limiter
+            limiter = getattr(request.app.state, "auth_limiter", None)
+            if limiter is None:
+                limiter = FailedAuthLimiter(
+                    settings.auth_failure_limit,
+                    settings.auth_failure_window_seconds,
+                    settings.auth_failure_max_addresses,
+                )
+                request.app.state.auth_limiter = limiter
+    return limiter
+
+
+def _utc(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") + "Z" if moment else "an unknown time"
+
+
+def _refusal(check: KeyCheck) -> ApiError:
+    """401 saying why a presented key was refused; details beyond "unknown" need the real secret."""
+    key_id = check.key.key_id if check.key else ""
+    reasons = {
+        KeyVerdict.REVOKED: f"API key {key_id} was revoked at {_utc(check.at)}",
+        KeyVerdict.EXPIRED: f"API key {key_id} expired at {_utc(check.at)}: ask an admin to renew it",
+        KeyVerdict.ROTATED: (
+            f"this secret of API key {key_id} was replaced (key rotated); it stopped working at "
+            f"{_utc(check.at)}: use the new secret"
+        ),
+    }
+    message = reasons.get(check.verdict, "unknown API key")
+    detail = {"why": check.verdict.value, "at": _utc(check.at) if check.at else None}
+    return ApiError(401, "unauthorized", message, [detail])
+
+
 def get_principal(
     request: Request,
     header_value: str | None = Depends(_api_key_header),
@@ -100,14 +141,23 @@ def get_principal(
     """Dependency: authenticate the request's API key (``X-API-Key`` or ``Authorization: Bearer``).
 
     Raises:
-        ApiError: 401 when the key is missing, unknown or revoked.
+        ApiError: 429 while the client address is locked out after repeated failures (see
+            `api.ratelimit`, checked before the key); 401 when the key is missing, unknown, revoked,
+            expired or a rotated-out secret.
     """
+    limiter = auth_limiter(request, state.settings)
+    address = request.client.host if request.client else "unknown"
+    retry_after = limiter.retry_after(address)
+    if retry_after is not None:
+        raise too_many_attempts(retry_after)
     token = _token(request, header_value)
     if not token:
         raise ApiError(401, "unauthorized", f"send an API key in the {API_KEY_HEADER} header")
-    key = state.store.authenticate_api_key(token) if token.isascii() else None
-    if key is None:
-        raise ApiError(401, "unauthorized", "unknown or revoked API key")
+    check = state.store.check_api_key(token) if token.isascii() else KeyCheck(KeyVerdict.UNKNOWN)
+    if not check.accepted or check.key is None:
+        limiter.record_failure(address)
+        raise _refusal(check)
+    key = check.key
     if key.role == "station" and key.site_id:
         site = state.store.get("sites", key.site_id)
         parent = site.parent_id if isinstance(site, Site) else None

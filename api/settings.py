@@ -19,6 +19,10 @@ class ApiSettings(BaseSettings):
         max_page_size: largest page of a record listing.
         max_upload_bytes: largest bulk-import file accepted.
         max_text_chars: longest free-text need accepted.
+        auth_failure_limit: failed key attempts from one client address within
+            ``auth_failure_window_seconds`` after which that address gets 429 (0 disables the limit).
+        auth_failure_window_seconds: the counting window, and how long a lock-out lasts.
+        auth_failure_max_addresses: most client addresses tracked at once (bounds memory).
     """
 
     model_config = SettingsConfigDict(env_prefix="HAIZHI_API_", extra="ignore")
@@ -30,3 +34,6 @@ class ApiSettings(BaseSettings):
     max_page_size: int = Field(default=200, ge=1)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     max_text_chars: int = Field(default=4000, ge=10)
+    auth_failure_limit: int = Field(default=10, ge=0)
+    auth_failure_window_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    auth_failure_max_addresses: int = Field(default=10_000, ge=1)

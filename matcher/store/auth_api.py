@@ -1,96 +1,93 @@
-"""API keys (hashed), the audit log, and scoped record search for the HTTP API."""
+"""API keys for the HTTP API: hashed, expiring, rotatable (the audit log is `matcher.store.audit_api`)."""
 
 from __future__ import annotations
 
 import builtins
-import hashlib
 import hmac
 import json
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import select
 
-from matcher.records import Record, SiteKind
+from matcher.records import SiteKind
 from matcher.store.base import StoreBase, utc_now
-from matcher.store.codec import from_row, list_fields
 from matcher.store.matches_api import RecordNotFound
-from matcher.store.records_api import table_for
 from matcher.store.tables import RECORD_TABLES
-from matcher.store.tables_auth import api_keys, audit_log
+from matcher.store.tables_auth import (
+    ApiKey,
+    AuditEntry,
+    KeyCheck,
+    KeyVerdict,
+    add_missing_columns,
+    api_keys,
+    audit_log,
+    hash_secret,
+    judge_key,
+    key_from_row,
+)
+
+__all__ = ["CLI_ACTOR", "KEY_PREFIX", "ROLES", "ApiKey", "AuditEntry", "AuthMixin", "KeyCheck", "KeyVerdict"]
+__all__ += ["hash_secret"]
 
 ROLES = ("admin", "base", "station", "analyst")
 """admin: everything; base: its stations and their demands; station: its own demands; analyst: read-only."""
 
 KEY_PREFIX = "hzk"
+CLI_ACTOR = "cli"
+"""``key_id`` and ``role`` of audit entries written by ``haizhi keys`` commands (no API key involved)."""
+
 _SITE_KINDS_FOR_ROLE = {
     "base": (SiteKind.BASE, SiteKind.OFFSHORE_BASE),
     "station": (SiteKind.STATION, SiteKind.OVERSEAS_STATION),
 }
 # Writing last_used_at on every request would make each read a database write.
 _TOUCH_EVERY = timedelta(minutes=1)
+# Compared against when a key has no such hash, so timing does not reveal which key ids exist.
+_NO_HASH = "0" * 64
 # Text columns searched by the ``q`` parameter of record listings, when the table has them.
-_SEARCHED = ("id", "name", "name_en", "title", "affiliation", "keywords", "enterprise", "host", "city")
 
 
-@dataclass(frozen=True)
-class ApiKey:
-    """An API key's public part (the secret is never stored)."""
-
-    key_id: str
-    name: str
-    role: str
-    site_id: str | None
-    created_at: datetime
-    revoked_at: datetime | None = None
-    last_used_at: datetime | None = None
-
-    @property
-    def active(self) -> bool:
-        """False once revoked."""
-        return self.revoked_at is None
+def _iso(moment: datetime | None) -> str | None:
+    """Naive UTC as ISO 8601 with ``Z`` (for audit details and messages)."""
+    return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    """One recorded write: who, what, when."""
-
-    at: datetime
-    key_id: str
-    actor: str
-    role: str
-    site_id: str | None
-    action: str
-    target_kind: str
-    target_id: str
-    detail: dict[str, Any]
-
-
-def hash_secret(secret: str) -> str:
-    """SHA-256 hex digest of a key secret."""
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-def _key_from_row(row: Mapping[Any, Any]) -> ApiKey:
-    return ApiKey(
-        key_id=row["key_id"],
-        name=row["name"],
-        role=row["role"],
-        site_id=row["site_id"],
-        created_at=row["created_at"],
-        revoked_at=row["revoked_at"],
-        last_used_at=row["last_used_at"],
-    )
+def _split_token(token: str) -> tuple[str, str, str]:
+    """``hzk_<key id>_<secret>`` → (prefix, key id, secret); parts are empty when absent."""
+    prefix, _, rest = token.strip().partition("_")
+    key_id, _, secret = rest.partition("_")
+    return prefix, key_id, secret
 
 
 class AuthMixin(StoreBase):
     """API keys, audit log and scoped search; see `matcher.store.Store` for the assembled class."""
 
-    def create_api_key(self, name: str, role: str, site_id: str | None = None) -> tuple[ApiKey, str]:
+    def create_schema(self) -> None:
+        """Create missing tables, then add the API-key columns a database from an older release lacks."""
+        super().create_schema()
+        with self._write() as conn:
+            add_missing_columns(conn, api_keys)
+
+    def create_api_key(
+        self,
+        name: str,
+        role: str,
+        site_id: str | None = None,
+        *,
+        expires_at: datetime | None = None,
+        actor: str | None = None,
+    ) -> tuple[ApiKey, str]:
         """Create a key and return it with its token ``hzk_<key id>_<secret>`` (shown only this once).
+
+        Args:
+            name: who or what uses the key.
+            role: one of `ROLES`.
+            site_id: the base's or station's site (base and station keys only).
+            expires_at: when the key stops working (naive UTC); None: never.
+            actor: who creates it, for the audit log (None: not audited, e.g. tests and first start).
 
         Raises:
             ValueError: for an unknown role, an empty name, or a missing / unexpected site.
@@ -108,19 +105,22 @@ class AuthMixin(StoreBase):
             raise ValueError(f"a {role} key is not tied to a site; leave --site out")
         key_id = "k" + secrets.token_hex(5)
         secret = secrets.token_urlsafe(32)
-        now = utc_now()
+        key = ApiKey(key_id, name.strip(), role, site_id or None, utc_now(), expires_at=expires_at)
         with self._write() as conn:
             conn.execute(
                 api_keys.insert().values(
-                    key_id=key_id,
-                    name=name.strip(),
-                    role=role,
-                    site_id=site_id or None,
+                    key_id=key.key_id,
+                    name=key.name,
+                    role=key.role,
+                    site_id=key.site_id,
                     secret_hash=hash_secret(secret),
-                    created_at=now,
+                    created_at=key.created_at,
+                    expires_at=expires_at,
                 )
             )
-        key = ApiKey(key_id=key_id, name=name.strip(), role=role, site_id=site_id or None, created_at=now)
+            if actor is not None:
+                detail = {"role": role, "site_id": key.site_id, "expires_at": _iso(expires_at)}
+                self._audit_key_command(actor, "keys.create", key_id, detail)
         return key, f"{KEY_PREFIX}_{key_id}_{secret}"
 
     def _require_site(self, site_id: str, kinds: Iterable[SiteKind]) -> None:
@@ -139,10 +139,39 @@ class AuthMixin(StoreBase):
         if not include_revoked:
             query = query.where(api_keys.c.revoked_at.is_(None))
         with self._read() as conn:
-            return [_key_from_row(row) for row in conn.execute(query).mappings()]
+            return [key_from_row(row) for row in conn.execute(query).mappings()]
 
-    def revoke_api_key(self, key_id: str) -> ApiKey:
+    def resolve_api_key_id(self, id_or_prefix: str) -> str:
+        """The one key id equal to, or starting with, ``id_or_prefix`` (a ``hzk_<id>_…`` token works too).
+
+        Raises:
+            RecordNotFound: if no key matches.
+            ValueError: if the prefix is empty or matches several keys.
+        """
+        wanted = id_or_prefix.strip()
+        if wanted.startswith(KEY_PREFIX + "_"):
+            wanted = _split_token(wanted)[1]
+        if not wanted:
+            raise ValueError("give a key id (or its first characters) from `haizhi keys list`")
+        query = select(api_keys.c.key_id).where(api_keys.c.key_id.startswith(wanted, autoescape=True))
+        with self._read() as conn:
+            found = builtins.list(conn.execute(query.order_by(api_keys.c.key_id)).scalars())
+        if wanted in found:
+            return wanted
+        if not found:
+            raise RecordNotFound(f"no API key with id {id_or_prefix!r} (see `haizhi keys list --all`)")
+        if len(found) > 1:
+            raise ValueError(
+                f"{id_or_prefix!r} matches several keys ({', '.join(found)}): give more of the id"
+            )
+        return found[0]
+
+    def revoke_api_key(self, key_id: str, *, actor: str | None = None) -> ApiKey:
         """Revoke a key (idempotent); it stops working at once.
+
+        Args:
+            key_id: the key's id.
+            actor: who revokes it, for the audit log (None: not audited).
 
         Raises:
             RecordNotFound: if there is no such key.
@@ -155,130 +184,122 @@ class AuthMixin(StoreBase):
                 conn.execute(
                     api_keys.update().where(api_keys.c.key_id == key_id).values(revoked_at=utc_now())
                 )
+                if actor is not None:
+                    self._audit_key_command(actor, "keys.revoke", key_id, {})
             row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).mappings().one()
-        return _key_from_row(row)
+        return key_from_row(row)
 
-    def authenticate_api_key(self, token: str) -> ApiKey | None:
-        """The active key a token belongs to, or None (constant-time comparison of the secret hash)."""
-        prefix, _, rest = token.strip().partition("_")
-        key_id, _, secret = rest.partition("_")
+    def rotate_api_key(
+        self,
+        key_id: str,
+        *,
+        grace: timedelta,
+        expires_at: datetime | None = None,
+        actor: str = CLI_ACTOR,
+        now: datetime | None = None,
+    ) -> tuple[ApiKey, str]:
+        """Give a key a new secret; the old one keeps working for ``grace``, then stops (audited).
+
+        Role, site, name and id stay; only the last replaced secret is remembered, so rotating twice
+        within a grace period ends the first old secret at once.
+
+        Args:
+            key_id: the key's id.
+            grace: how long the old secret still works (``timedelta(0)``: it stops now).
+            expires_at: a new expiry (naive UTC); None keeps the key's current expiry.
+            actor: who rotates it, for the audit log.
+            now: the current time (naive UTC; tests pass their own clock).
+
+        Returns:
+            The key and its new token ``hzk_<key id>_<secret>`` (shown only this once).
+
+        Raises:
+            RecordNotFound: if there is no such key.
+            ValueError: for a negative grace, a revoked key, or an expiry that has passed.
+        """
+        if grace < timedelta(0):
+            raise ValueError("the grace period cannot be negative (0 ends the old secret at once)")
+        now = now or utc_now()
+        secret = secrets.token_urlsafe(32)
+        with self._write() as conn:
+            row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).mappings().first()
+            if row is None:
+                raise RecordNotFound(f"no API key with id {key_id!r} (see `haizhi keys list`)")
+            if row["revoked_at"] is not None:
+                raise ValueError(
+                    f"API key {key_id} was revoked at {_iso(row['revoked_at'])}: create a new key"
+                )
+            expiry = expires_at or row["expires_at"]
+            if expiry is not None and expiry <= now:
+                raise ValueError(
+                    f"API key {key_id} expires at {_iso(expiry)}, which has passed: "
+                    "rotate it with a new expiry (--expires-in or --expires)"
+                )
+            valid_until = now + grace  # kept even for 0, so the old secret gets a "rotated" 401
+            conn.execute(
+                api_keys.update()
+                .where(api_keys.c.key_id == key_id)
+                .values(
+                    secret_hash=hash_secret(secret),
+                    previous_secret_hash=row["secret_hash"],
+                    previous_secret_valid_until=valid_until,
+                    rotated_at=now,
+                    expires_at=expiry,
+                )
+            )
+            detail = {
+                "grace_seconds": int(grace.total_seconds()),
+                "old_secret_valid_until": _iso(valid_until),
+                "expires_at": _iso(expiry),
+            }
+            self._audit_key_command(actor, "keys.rotate", key_id, detail, at=now)
+            row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).mappings().one()
+        return key_from_row(row), f"{KEY_PREFIX}_{key_id}_{secret}"
+
+    def check_api_key(self, token: str, *, now: datetime | None = None) -> KeyCheck:
+        """Whether a token authenticates, and if not why (constant-time comparison of the secret hashes).
+
+        Args:
+            token: ``hzk_<key id>_<secret>``.
+            now: the current time (naive UTC; tests pass their own clock).
+        """
+        prefix, key_id, secret = _split_token(token)
         with self._read() as conn:
             row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).mappings().first()
-        # Compare even for unknown ids so response time does not reveal which key ids exist.
-        stored = row["secret_hash"] if row is not None else "0" * 64
-        matches = hmac.compare_digest(hash_secret(secret), stored)
-        if row is None or not matches or prefix != KEY_PREFIX or row["revoked_at"] is not None:
-            return None
-        now = utc_now()
-        if row["last_used_at"] is None or now - row["last_used_at"] > _TOUCH_EVERY:
+        digest = hash_secret(secret)
+        # Both comparisons always run, so response time does not reveal which ids or secrets exist.
+        current = hmac.compare_digest(digest, row["secret_hash"] if row is not None else _NO_HASH)
+        previous_hash = row["previous_secret_hash"] if row is not None else None
+        previous = hmac.compare_digest(digest, previous_hash or _NO_HASH)
+        if row is None or prefix != KEY_PREFIX or not (current or previous):
+            return KeyCheck(KeyVerdict.UNKNOWN)
+        now = now or utc_now()
+        check = judge_key(row, current, now)
+        if check.accepted and (row["last_used_at"] is None or now - row["last_used_at"] > _TOUCH_EVERY):
             with self._write() as conn:
                 conn.execute(api_keys.update().where(api_keys.c.key_id == key_id).values(last_used_at=now))
-        return _key_from_row(row)
+        return check
 
-    def record_audit(
-        self,
-        key: ApiKey,
-        action: str,
-        target_kind: str,
-        target_id: str,
-        detail: Mapping[str, Any] | None = None,
+    def authenticate_api_key(self, token: str, *, now: datetime | None = None) -> ApiKey | None:
+        """The key a token authenticates (active, not expired, secret current or in grace), or None."""
+        check = self.check_api_key(token, now=now)
+        return check.key if check.accepted else None
+
+    def _audit_key_command(
+        self, actor: str, action: str, key_id: str, detail: Mapping[str, Any], *, at: datetime | None = None
     ) -> None:
-        """Append one entry to the audit log."""
+        """Audit a ``haizhi keys`` command: no API key acted, so key id and role are `CLI_ACTOR`."""
         with self._write() as conn:
             conn.execute(
                 audit_log.insert().values(
-                    at=utc_now(),
-                    key_id=key.key_id,
-                    actor=key.name,
-                    role=key.role,
-                    site_id=key.site_id,
+                    at=at or utc_now(),
+                    key_id=CLI_ACTOR,
+                    actor=actor[:128],
+                    role=CLI_ACTOR,
+                    site_id=None,
                     action=action,
-                    target_kind=target_kind,
-                    target_id=target_id[:160],
-                    detail=json.dumps(dict(detail or {}), ensure_ascii=False, default=str),
+                    target_kind="api_keys",
+                    target_id=key_id,
+                    detail=json.dumps(dict(detail), ensure_ascii=False),
                 )
             )
-
-    def audit_entries(
-        self, *, limit: int = 100, offset: int = 0, key_id: str | None = None, target_id: str | None = None
-    ) -> builtins.list[AuditEntry]:
-        """Audit entries, newest first."""
-        query = select(audit_log).order_by(audit_log.c.pk.desc()).offset(offset).limit(limit)
-        if key_id is not None:
-            query = query.where(audit_log.c.key_id == key_id)
-        if target_id is not None:
-            query = query.where(audit_log.c.target_id == target_id)
-        with self._read() as conn:
-            return [
-                AuditEntry(
-                    at=row["at"],
-                    key_id=row["key_id"],
-                    actor=row["actor"],
-                    role=row["role"],
-                    site_id=row["site_id"],
-                    action=row["action"],
-                    target_kind=row["target_kind"],
-                    target_id=row["target_id"],
-                    detail=json.loads(row["detail"] or "{}"),
-                )
-                for row in conn.execute(query).mappings()
-            ]
-
-    def child_site_ids(self, parent_id: str) -> builtins.list[str]:
-        """Ids of the sites (stations) whose parent is ``parent_id``."""
-        sites = RECORD_TABLES["sites"]
-        with self._read() as conn:
-            return builtins.list(
-                conn.execute(select(sites.c.id).where(sites.c.parent_id == parent_id)).scalars()
-            )
-
-    def search_records(
-        self,
-        kind: str,
-        *,
-        query: str | None = None,
-        equals: Mapping[str, str] | None = None,
-        within: Mapping[str, Iterable[str]] | None = None,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> tuple[builtins.list[Record], int]:
-        """A page of records matching a text query and column conditions, with the total count.
-
-        Args:
-            kind: record kind.
-            query: case-insensitive substring of id, name, title, keywords … (whichever the kind has).
-            equals: column → value; for list columns (industries, fields …) the list must contain it.
-            within: column → allowed values (an empty collection matches nothing).
-            limit: page size.
-            offset: rows to skip (ordered by id).
-
-        Raises:
-            ValueError: for an unknown kind or column.
-        """
-        table = table_for(kind)
-        conditions: builtins.list[ColumnElement[bool]] = []
-        if query and query.strip():
-            needle = query.strip().lower()
-            columns = [table.c[name] for name in _SEARCHED if name in table.c]
-            conditions.append(or_(*(func.lower(c).contains(needle, autoescape=True) for c in columns)))
-        lists = list_fields(kind)
-        for name, value in (equals or {}).items():
-            if name not in table.c or name in ("pk", "content_hash"):
-                raise ValueError(f"{kind} cannot be filtered by {name!r}")
-            if name in lists:
-                conditions.append(
-                    table.c[name].contains(json.dumps(value, ensure_ascii=False), autoescape=True)
-                )
-            else:
-                conditions.append(table.c[name] == value)
-        for name, values in (within or {}).items():
-            if name not in table.c:
-                raise ValueError(f"{kind} cannot be filtered by {name!r}")
-            allowed = builtins.list(values)
-            conditions.append(table.c[name].in_(allowed) if allowed else false())
-        page = select(table).where(*conditions).order_by(table.c.id).offset(offset).limit(limit)
-        total = select(func.count()).select_from(table).where(*conditions)
-        with self._read() as conn:
-            records = [from_row(kind, row) for row in conn.execute(page).mappings()]
-            count = int(conn.execute(total).scalar_one())
-        return records, count

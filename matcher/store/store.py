@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from matcher.records import Expert
+from matcher.store.audit_api import AuditMixin
 from matcher.store.auth_api import AuthMixin
 from matcher.store.base import utc_now
 from matcher.store.flow_api import FlowMixin
@@ -12,6 +13,7 @@ from matcher.store.ledger_api import LedgerMixin
 from matcher.store.matches_api import MatchesMixin, RecordNotFound
 from matcher.store.records_api import RecordsMixin
 from matcher.store.runs_api import RunsMixin
+from matcher.store.search_api import SearchMixin
 from matcher.store.tables import RECORD_TABLES, match_events, matches
 
 
@@ -22,6 +24,8 @@ class Store(
     MatchesMixin,
     FlowMixin,
     AuthMixin,
+    AuditMixin,
+    SearchMixin,
     LedgerMixin,
     RunsMixin,
 ):
