@@ -1,29 +1,33 @@
 """Persistent embedding cache: (encoder id, query/document, text hash) → vector.
 
-Per encoder, entries live in one ``.npy`` file of records ``(key: 16-byte blake2b, vector: float32[dim])``
-that is memory-mapped on first use, so a 100k × 512 cache opens instantly and pages in only the rows a
-call needs. New vectors stay in memory until :meth:`EmbeddingCache.save`, which writes a complete new
-file and swaps it in with ``os.replace`` (a crash leaves the old file intact).
+Per encoder, entries live in a directory of memory-mapped ``.npy`` files (`embeddings.cache_segments`:
+a compacted base plus checkpoint segments, written atomically and merged as they pile up). A long build
+checkpoints every ``checkpoint_every`` new vectors (and, on the next insert, once ``checkpoint_seconds``
+have passed) by writing only those vectors, so a build killed at 90 % resumes with its vectors.
+
+Thread-safe: one lock guards lookups, inserts, checkpoints and merges; the encoder runs outside it, so
+a query encoded in a request thread never waits for a bulk embedding. Processes may share a directory
+(nothing read is ever wrong), but two merging at once can drop the other's newest entries (re-embedded).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from embeddings.cache_segments import EncoderEntries
 from embeddings.encoders.base import Encoder, check_texts
 
 __all__ = ["EmbeddingCache", "cache_key"]
 
 _KINDS = ("query", "document")
-_ENTRIES_FILE = "entries.npy"
-_INFO_FILE = "encoder.json"
+_EMBED_BLOCK = 2048  # texts per encoder call: progress (and the checkpoint clock) advance per block
 
 
 def cache_key(text: str, kind: str) -> bytes:
@@ -37,100 +41,43 @@ def _directory_name(encoder_id: str) -> str:
     return f"{slug}-{hashlib.blake2b(encoder_id.encode(), digest_size=4).hexdigest()}"
 
 
-class _EncoderEntries:
-    """Entries of one encoder: memory-mapped saved records plus in-memory new vectors."""
-
-    def __init__(self, directory: Path, encoder_id: str) -> None:
-        self.directory = directory
-        self.encoder_id = encoder_id
-        self.saved: np.ndarray | None = None  # structured memmap (key, vector)
-        self.rows: dict[bytes, int] = {}  # key → row; rows >= len(saved) index into `new`
-        self.new: list[np.ndarray] = []
-        self.dirty = False
-        path = directory / _ENTRIES_FILE
-        if path.is_file():
-            self.saved = np.load(path, mmap_mode="r")
-            keys = self.saved["key"]
-            self.rows = dict(zip(keys.tolist(), range(len(keys)), strict=True))
-
-    @property
-    def saved_count(self) -> int:
-        return 0 if self.saved is None else len(self.saved)
-
-    def lookup(self, keys: Sequence[bytes]) -> np.ndarray:
-        """Row of each key, -1 when missing."""
-        rows = self.rows
-        return np.fromiter((rows.get(key, -1) for key in keys), dtype=np.int64, count=len(keys))
-
-    def vectors(self, rows: np.ndarray, dim: int) -> np.ndarray:
-        out = np.empty((rows.size, dim), dtype=np.float32)
-        in_saved = rows < self.saved_count
-        if in_saved.any():
-            assert self.saved is not None
-            out[in_saved] = self.saved["vector"][rows[in_saved]]
-        if (~in_saved).any():
-            fresh = np.concatenate(self.new) if len(self.new) > 1 else self.new[0]
-            self.new = [fresh]  # keep the concatenation for the next call
-            out[~in_saved] = fresh[rows[~in_saved] - self.saved_count]
-        return out
-
-    def insert(self, keys: Sequence[bytes], vectors: np.ndarray) -> None:
-        start = self.saved_count + sum(len(block) for block in self.new)
-        for offset, key in enumerate(keys):
-            self.rows[key] = start + offset
-        self.new.append(np.ascontiguousarray(vectors, dtype=np.float32))
-        self.dirty = True
-
-    def save(self, dim: int, keep: set[bytes] | None = None) -> None:
-        """Write all (or only ``keep``) entries to a new file and swap it in."""
-        keys = list(self.rows) if keep is None else [key for key in self.rows if key in keep]
-        order = np.fromiter((self.rows[key] for key in keys), dtype=np.int64, count=len(keys))
-        self.directory.mkdir(parents=True, exist_ok=True)
-        temporary = self.directory / f".tmp-{os.getpid()}-{_ENTRIES_FILE}"
-        # V16, not S16: numpy strips trailing NUL bytes from S values, which would corrupt digests.
-        dtype = np.dtype([("key", "V16"), ("vector", np.float32, (dim,))])
-        records = np.lib.format.open_memmap(temporary, mode="w+", dtype=dtype, shape=(len(keys),))
-        try:
-            records["key"] = np.frombuffer(b"".join(keys), dtype="V16")
-            step = 65_536  # bounded memory while copying a large cache
-            for start in range(0, len(keys), step):
-                records["vector"][start : start + step] = self.vectors(order[start : start + step], dim)
-            records.flush()
-            del records
-            info = {"encoder_id": self.encoder_id, "dim": dim, "count": len(keys)}
-            (self.directory / _INFO_FILE).write_text(json.dumps(info), encoding="utf-8")
-            os.replace(temporary, self.directory / _ENTRIES_FILE)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-        self.saved = np.load(self.directory / _ENTRIES_FILE, mmap_mode="r")
-        self.rows = dict(zip(keys, range(len(keys)), strict=True))
-        self.new = []
-        self.dirty = False
-
-
 class EmbeddingCache:
-    """Cache of text embeddings per encoder, persisted under ``directory``.
+    """Cache of text embeddings per encoder, persisted under ``directory``; safe to share between threads.
 
     Args:
-        directory: Cache root; one subdirectory per encoder id (created on save).
+        directory: Cache root; one subdirectory per encoder id (created on the first checkpoint).
+        checkpoint_every: New vectors per checkpoint, so a crash loses fewer than this many plus one
+            encoder call's worth (missing texts are embedded `block_size` at a time).
+        checkpoint_seconds: Also checkpoint on an insert once this long has passed since the oldest
+            unsaved vector (a server's write-through inserts get persisted too); None: count only.
 
     Attributes:
         hits: Texts served from the cache so far.
         misses: Distinct texts that had to be embedded so far.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(
+        self, directory: Path, *, checkpoint_every: int = 4096, checkpoint_seconds: float | None = 60.0
+    ) -> None:
+        if checkpoint_every < 1:
+            raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
         self.directory = Path(directory)
+        self.checkpoint_every = checkpoint_every
+        self.checkpoint_seconds = checkpoint_seconds
         self.hits = 0
         self.misses = 0
-        self._entries: dict[str, _EncoderEntries] = {}
-        self._dims: dict[str, int] = {}
+        self._entries: dict[str, EncoderEntries] = {}
+        self._lock = threading.RLock()
 
-    def _for(self, encoder_id: str) -> _EncoderEntries:
+    @property
+    def block_size(self) -> int:
+        """Most texts `encode` passes to the encoder at once (a bulk encoder should not need more)."""
+        return min(self.checkpoint_every, _EMBED_BLOCK)
+
+    def _for(self, encoder_id: str) -> EncoderEntries:
         entries = self._entries.get(encoder_id)
         if entries is None:  # lazy load on first use of this encoder
-            entries = _EncoderEntries(self.directory / _directory_name(encoder_id), encoder_id)
+            entries = EncoderEntries(self.directory / _directory_name(encoder_id), encoder_id)
             self._entries[encoder_id] = entries
         return entries
 
@@ -158,53 +105,87 @@ class EmbeddingCache:
         if kind not in _KINDS:
             raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}")
         items = check_texts(texts, "EmbeddingCache.encode")
-        entries = self._for(encoder.id)
-        if not items:
-            return np.zeros((0, encoder.dim), dtype=np.float32)
         keys = [cache_key(text, kind) for text in items]
-        rows = entries.lookup(keys)
-        missing = np.flatnonzero(rows < 0)
-        self.hits += len(items) - missing.size
-        if missing.size:
-            first_text: dict[bytes, str] = {}
-            for position in missing.tolist():
-                first_text.setdefault(keys[position], items[position])
-            new_keys = list(first_text)
-            encode = encoder.encode_queries if kind == "query" else encoder.encode_documents
-            vectors = encode(list(first_text.values()), batch_size=batch_size, show_progress=show_progress)
-            self._check_dim(encoder, vectors.shape[1])
-            entries.insert(new_keys, vectors)
-            self.misses += len(new_keys)
+        with self._lock:
+            entries = self._for(encoder.id)
             rows = entries.lookup(keys)
-        dim = self._dims.get(encoder.id) or (
-            entries.saved["vector"].shape[1] if entries.saved is not None else encoder.dim
-        )
-        return entries.vectors(rows, dim)
+            found = rows >= 0
+            cached = entries.vectors(rows[found]) if found.any() else None
+            self.hits += int(found.sum())
+        missing = np.flatnonzero(~found)
+        first_text: dict[bytes, str] = {}
+        for position in missing.tolist():
+            first_text.setdefault(keys[position], items[position])
+        fresh = self._embed(encoder, entries, first_text, kind, batch_size, show_progress)
+        dim = cached.shape[1] if cached is not None else fresh.shape[1] if fresh.size else encoder.dim
+        out = np.empty((len(items), dim), dtype=np.float32)
+        if cached is not None:
+            out[found] = cached
+        if first_text:
+            position_of = {key: n for n, key in enumerate(first_text)}
+            out[missing] = fresh[[position_of[keys[i]] for i in missing.tolist()]]
+        return out
 
-    def _check_dim(self, encoder: Encoder, dim: int) -> None:
-        entries = self._for(encoder.id)
-        known = self._dims.setdefault(encoder.id, dim)
-        saved_dim = entries.saved["vector"].shape[1] if entries.saved is not None else dim
-        if dim != known or dim != saved_dim:
-            raise ValueError(
-                f"encoder {encoder.id} returned {dim}-d vectors but its cache holds {saved_dim}-d ones: "
-                f"delete {entries.directory} or give the changed model a new id"
-            )
+    def _embed(
+        self,
+        encoder: Encoder,
+        entries: EncoderEntries,
+        first_text: dict[bytes, str],
+        kind: str,
+        batch_size: int,
+        show_progress: bool,
+    ) -> np.ndarray:
+        """Embed the missing texts block by block, inserting (and checkpointing) after each block."""
+        keys, texts = list(first_text), list(first_text.values())
+        blocks: list[np.ndarray] = []
+        progress = None
+        if show_progress and texts:
+            from tqdm.auto import tqdm  # imported only when a bar is wanted
+
+            progress = tqdm(total=len(texts), desc=f"embeddings ({encoder.id})", unit="text")
+        encode = encoder.encode_queries if kind == "query" else encoder.encode_documents
+        try:
+            for start in range(0, len(texts), self.block_size):
+                block = slice(start, start + self.block_size)
+                vectors = np.ascontiguousarray(encode(texts[block], batch_size=batch_size), dtype=np.float32)
+                with self._lock:
+                    entries.insert(keys[block], vectors)
+                    self.misses += len(vectors)
+                    if self._checkpoint_due(entries):
+                        entries.checkpoint()
+                blocks.append(vectors)
+                if progress is not None:
+                    progress.update(len(vectors))
+        finally:
+            if progress is not None:
+                progress.close()
+        return np.concatenate(blocks) if blocks else np.zeros((0, 0), dtype=np.float32)
+
+    def _checkpoint_due(self, entries: EncoderEntries) -> bool:
+        if entries.pending >= self.checkpoint_every:
+            return True
+        since = entries.pending_since
+        return (
+            self.checkpoint_seconds is not None
+            and since is not None
+            and (time.monotonic() - since >= self.checkpoint_seconds)
+        )
 
     def __len__(self) -> int:
         """Entries of all encoders loaded so far."""
-        return sum(len(entries.rows) for entries in self._entries.values())
+        with self._lock:
+            return sum(len(entries) for entries in self._entries.values())
+
+    def count(self, encoder_id: str) -> int:
+        """Entries cached for ``encoder_id`` (saved and not yet saved)."""
+        with self._lock:
+            return len(self._for(encoder_id))
 
     def save(self) -> None:
-        """Persist new entries of every encoder (atomic per encoder; no-op when nothing changed)."""
-        for encoder_id, entries in self._entries.items():
-            if entries.dirty:
-                entries.save(self._dims.get(encoder_id) or self._saved_dim(entries))
-
-    @staticmethod
-    def _saved_dim(entries: _EncoderEntries) -> int:
-        assert entries.saved is not None
-        return int(entries.saved["vector"].shape[1])
+        """Persist new entries of every encoder as a checkpoint (no-op when nothing changed)."""
+        with self._lock:
+            for entries in self._entries.values():
+                entries.checkpoint()
 
     def prune(self, encoder_id: str, keep_keys: Iterable[bytes]) -> int:
         """Drop entries of ``encoder_id`` whose key (see :func:`cache_key`) is not in ``keep_keys``; saves.
@@ -212,11 +193,11 @@ class EmbeddingCache:
         Returns:
             How many entries were dropped.
         """
-        entries = self._for(encoder_id)
         keep = set(keep_keys)
-        before = len(entries.rows)
-        if before == 0:
-            return 0
-        dim = self._dims.get(encoder_id) or self._saved_dim(entries)
-        entries.save(dim, keep=keep)
-        return before - len(entries.rows)
+        with self._lock:
+            entries = self._for(encoder_id)
+            before = len(entries)
+            if before == 0:
+                return 0
+            entries.compact(keep=keep)
+            return before - len(entries)

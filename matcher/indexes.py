@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -63,7 +63,13 @@ class Collection:
         items: the FAISS index of item vectors (each publication and the profile block of an expert),
             keyed by `matcher.corpus.item_ids`; None for demands.
         item_lexical: the BM25 index of the same items under the same keys; None for demands.
+
+    Attributes:
+        store_stamp: the store state the last build indexed (``max_pk``, ``updated_at``; saved in the
+            manifest), which lets `matcher.indexing` find what changed since; None before a build.
     """
+
+    store_stamp: dict[str, Any] | None = None
 
     def __init__(
         self,
@@ -184,6 +190,7 @@ class Collection:
             "checksum": checksum,
             "analyzer": self.analyzer_fingerprint,
             "saved_at": stamp,
+            "store_stamp": self.store_stamp,
         }
         (version / "collection.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         write_text_atomic(directory / "CURRENT", version.name, fsync=True)
@@ -217,7 +224,9 @@ class Collection:
         if (version / "item_lexical").is_dir():
             item_lexical = BM25Index.load(version / "item_lexical")
         manifest = json.loads((version / "collection.json").read_text(encoding="utf-8"))
-        return cls(kind, dense, lexical, corpus, manifest.get("analyzer", ""), items, item_lexical)
+        collection = cls(kind, dense, lexical, corpus, manifest.get("analyzer", ""), items, item_lexical)
+        collection.store_stamp = manifest.get("store_stamp")
+        return collection
 
 
 def _encode(

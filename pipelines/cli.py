@@ -60,18 +60,23 @@ def import_(
     index: Annotated[bool, typer.Option(help="Update the search indexes afterwards.")] = False,
 ) -> None:
     """Import records (all-or-nothing; every problem is reported as file:row:column: reason)."""
+    from sqlalchemy.exc import DBAPIError
+
     from pipelines.importer import ImportFileError, import_file
 
     if kind not in KINDS:
         raise _fail(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
     settings = _settings(data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    matcher = Matcher(settings)
     try:
+        matcher = Matcher(settings)
         report = import_file(matcher.store, kind, file)
     except ImportFileError as error:
         raise _fail(str(error)) from None
-    typer.echo(f"{file}: {report}")
+    except DBAPIError as error:  # unreachable or refusing database; the import is one transaction
+        cause = " ".join(str(error.orig).split()) or type(error.orig).__name__
+        raise _fail(f"{file}: cannot import into the database ({cause}); nothing was written") from None
+    typer.echo(str(report))  # the report starts with the file name
     if index and kind in ("experts", "demands"):
         typer.echo(_build_summary(matcher.build_index(show_progress=True)))
 
@@ -167,6 +172,9 @@ def recommend(
         typer.echo(json.dumps([recommendation_json(r) for r in results], ensure_ascii=False, indent=2))
     else:
         typer.echo(render_recommendations(results))
+    notice = matcher.index_freshness().notice()
+    if notice:  # on stderr, so --json output stays machine-readable
+        typer.secho(notice, fg=typer.colors.YELLOW, err=True)
 
 
 @app.command()
@@ -341,6 +349,7 @@ from pipelines import cli_api, loadtest  # noqa: E402  (API: serve, keys, loadte
 
 app.command("serve")(cli_api.serve)
 app.add_typer(cli_api.keys_app, name="keys")
+app.add_typer(cli_api.audit_app, name="audit")
 app.command("loadtest")(loadtest.loadtest_command)
 from pipelines import cli_flow, cli_ops  # noqa: E402  (operations: stats, stale, catalogue, flow)
 

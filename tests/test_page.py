@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -127,4 +127,27 @@ def test_wrong_key_is_refused_and_not_kept(browser: object, api_server: SimpleNa
     page.wait_for_function("document.querySelector('#login-error').textContent.length > 0")
     assert page.is_visible("#login") and not page.is_visible("#workspace")
     assert page.evaluate("sessionStorage.getItem('haizhi.apiKey')") is None
+    page.close()
+
+
+def test_banner_when_the_index_is_behind_the_database(
+    browser: object, api_server_factory: Callable[[], SimpleNamespace]
+) -> None:
+    from matcher.config import Settings
+    from matcher.store import Store
+
+    server = api_server_factory()  # its own server: this test writes around its index
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(server.url + "/")
+    page.wait_for_selector("body[data-health=ok]")
+    assert not page.is_visible("#index-notice")
+    store = Store(Settings(data_dir=server.data_dir).resolved_database_url)
+    store.delete("demands", [store.list("demands", limit=1)[0].id])  # as an import around the server
+    page.reload()
+    page.wait_for_selector("body[data-health=behind]")
+    assert page.is_visible("#index-notice")
+    assert "1 条需求" in page.text_content("#index-notice")
+    assert "haizhi build-index" in page.text_content("#index-notice")
+    page.click("#lang-switch")
+    assert "1 demand not yet indexed, changed or deleted" in page.text_content("#index-notice")
     page.close()

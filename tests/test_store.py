@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import postgres_url
+from sqlalchemy import inspect
 
 from matcher.records import Demand, Expert, MatchStatus, Organization, Site
 from matcher.store import (
@@ -20,27 +21,12 @@ from matcher.store import (
     UpsertResult,
 )
 
-POSTGRES_ENV = "HAIZHI_TEST_POSTGRES_URL"
-
-
-def _postgres_url() -> str:
-    url = os.environ.get(POSTGRES_ENV)
-    if not url:
-        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}=postgresql+psycopg://user:pw@host:5432/db")
-    # One schema per xdist worker, so parallel workers never drop each other's tables.
-    schema = "haizhi_test_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
-    admin = Store(url)
-    with admin.engine.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    admin.close()
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
-    return _postgres_url()
+    return postgres_url("haizhi_test")
 
 
 @pytest.fixture
@@ -84,6 +70,24 @@ class TestStore:
         store.create_schema()
         assert store.schema_version() == CURRENT_SCHEMA_VERSION
         assert store.get_meta("schema_version") == str(CURRENT_SCHEMA_VERSION)
+
+    def test_an_older_database_gains_the_row_update_index(self, store: Store) -> None:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("DROP INDEX ix_experts_row_updated_at")
+        store.create_schema()
+        store.create_schema()
+        names = {index["name"] for index in inspect(store.engine).get_indexes("experts")}
+        assert "ix_experts_row_updated_at" in names
+
+    def test_changed_since_a_stamp_lists_inserts_and_updates_only(self, store: Store) -> None:
+        store.upsert("experts", [expert("E1"), expert("E2")])
+        stamp = store.change_stamp("experts")
+        store.upsert("experts", [expert("E2", bio="新的简介"), expert("E3")])
+        changed = store.changed_since("experts", stamp.max_pk, stamp.updated_at)
+        assert changed.stored == 3 and set(changed.content_hashes) == {"E2", "E3"}
+        assert changed.content_hashes == {
+            i: h for i, h in store.content_hashes("experts").items() if i != "E1"
+        }
 
     def test_newer_schema_version_is_refused(self, store: Store, db_url: str) -> None:
         store.set_meta("schema_version", str(CURRENT_SCHEMA_VERSION + 1))

@@ -17,6 +17,9 @@ const I18N = {
     needEmpty: "请输入需求或选择一个需求。", saved: "已记录：{s}", score: "匹配度",
     terms: "匹配术语", fields: "共同领域", role: "角色", contactsHidden: "（联系方式仅基地和管理员可见）",
     badKey: "密钥无效或已吊销。",
+    indexBehind: "索引落后于数据库：{parts}尚未索引、已更改或已删除，推荐结果可能不完整。请管理员运行 haizhi build-index。",
+    behindExpert: "{n} 位专家", behindExperts: "{n} 位专家", behindDemand: "{n} 条需求", behindDemands: "{n} 条需求",
+    listSep: "、",
     f_name: "姓名", f_affiliation: "单位", f_title: "职称", f_country: "国家", f_city: "城市", f_email: "邮箱",
     f_phone: "电话", f_industries: "行业", f_fields: "领域", f_keywords: "关键词", f_bio: "简介",
     f_publications: "成果", f_languages: "语言", f_cooperation_modes: "合作方式", f_organizations: "所属团体",
@@ -35,6 +38,10 @@ const I18N = {
     found: "{n} experts", none: "No expert matches these filters.", needEmpty: "Type a need or pick a demand.",
     saved: "Recorded: {s}", score: "score", terms: "Matched terms", fields: "Shared fields", role: "role",
     contactsHidden: "(contacts visible to bases and admins only)", badKey: "Unknown or revoked key.",
+    indexBehind: "The index is behind the database: {parts} not yet indexed, changed or deleted, so "
+      + "recommendations may be incomplete. Ask an administrator to run haizhi build-index.",
+    behindExpert: "{n} expert", behindExperts: "{n} experts", behindDemand: "{n} demand", behindDemands: "{n} demands",
+    listSep: ", ",
     f_name: "Name", f_affiliation: "Affiliation", f_title: "Title", f_country: "Country", f_city: "City",
     f_email: "Email", f_phone: "Phone", f_industries: "Industries", f_fields: "Fields", f_keywords: "Keywords",
     f_bio: "Bio", f_publications: "Publications", f_languages: "Languages", f_cooperation_modes: "Cooperation",
@@ -58,7 +65,8 @@ const NEXT_STATUSES = {
   declined: [],
 };
 
-const state = { lang: sessionStorage.getItem(LANG_STORAGE) || "zh", me: null, catalog: null, last: null };
+const state = { lang: sessionStorage.getItem(LANG_STORAGE) || "zh", me: null, catalog: null, last: null, health: null };
+const HEALTH_EVERY_MS = 60000; // the index can fall behind while the page is open (imports around the server)
 const $ = (selector) => document.querySelector(selector);
 
 function t(key, values = {}) {
@@ -93,7 +101,34 @@ function applyLanguage() {
   $("#lang-switch").textContent = state.lang === "zh" ? "English" : "中文";
   fillCatalog();
   showWho();
+  showIndexNotice();
   if (state.last) renderResults(state.last);
+}
+
+// The banner when GET /v1/health says the index is behind the database (health needs no key).
+function showIndexNotice() {
+  const health = state.health;
+  const banner = $("#index-notice");
+  if (!health || !health.index_behind) {
+    banner.classList.add("hidden");
+    return;
+  }
+  const parts = [];
+  const count = (n, one, many) => t(n === 1 ? one : many, { n });
+  if (health.experts_behind) parts.push(count(health.experts_behind, "behindExpert", "behindExperts"));
+  if (health.demands_behind) parts.push(count(health.demands_behind, "behindDemand", "behindDemands"));
+  banner.textContent = t("indexBehind", { parts: parts.join(t("listSep")) });
+  banner.classList.remove("hidden");
+}
+
+async function checkHealth() {
+  try {
+    state.health = await api("/v1/health");
+  } catch (error) {
+    return; // a failed check keeps the last banner; searches report their own errors
+  }
+  showIndexNotice();
+  document.body.dataset.health = state.health.index_behind ? "behind" : "ok"; // checked: tests can look
 }
 
 function showWho() {
@@ -177,6 +212,7 @@ async function search(event) {
   try {
     state.last = await api("/v1/recommendations", { method: "POST", body });
     renderResults(state.last);
+    checkHealth(); // the answer may come from an index that fell behind since the page opened
   } catch (error) {
     $("#search-error").textContent = error.message;
   } finally {
@@ -317,6 +353,8 @@ function start() {
     $("#need").disabled = Boolean($("#demand-select").value);
   });
   applyLanguage();
+  checkHealth();
+  setInterval(checkHealth, HEALTH_EVERY_MS);
   const saved = sessionStorage.getItem(KEY_STORAGE);
   if (saved) signIn(saved);
 }

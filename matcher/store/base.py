@@ -11,8 +11,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateIndex
 
-from matcher.store.tables import CURRENT_SCHEMA_VERSION, SCHEMA_VERSION_KEY, meta, metadata
+from matcher.store.tables import (
+    CURRENT_SCHEMA_VERSION,
+    RECORD_TABLES,
+    SCHEMA_VERSION_KEY,
+    meta,
+    metadata,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "haizhi_write"
@@ -63,6 +70,18 @@ def make_engine(url: str) -> Engine:
     if make_url(url).get_backend_name() == "sqlite":
         return _sqlite_engine(url)
     return create_engine(url, pool_pre_ping=True)
+
+
+def _create_missing_indexes(conn: Connection) -> None:
+    """Add the record-table indexes a database from an older release lacks.
+
+    ``create_all`` creates the indexes of the tables it creates, never of existing ones. Record
+    tables only, whose indexes are on bookkeeping columns every release has had; an index on a
+    column added later (`matcher.store.tables_auth.add_missing_columns`) must wait for that column.
+    """
+    for table in RECORD_TABLES.values():
+        for index in table.indexes:
+            conn.execute(CreateIndex(index, if_not_exists=True))
 
 
 class StoreBase:
@@ -118,10 +137,11 @@ class StoreBase:
         return self.transaction(write=True)
 
     def create_schema(self) -> None:
-        """Create missing tables and record the schema version (safe to call repeatedly)."""
+        """Create missing tables and indexes and record the schema version (safe to call repeatedly)."""
         self._check_schema_version()
         with self._write() as conn:
             metadata.create_all(conn, checkfirst=True)
+            _create_missing_indexes(conn)
             current = conn.execute(select(meta.c.value).where(meta.c.key == SCHEMA_VERSION_KEY)).scalar()
             if current is None:
                 conn.execute(meta.insert().values(key=SCHEMA_VERSION_KEY, value=str(CURRENT_SCHEMA_VERSION)))

@@ -9,6 +9,7 @@ from matcher.store.audit_api import AuditMixin
 from matcher.store.auth_api import AuthMixin
 from matcher.store.base import utc_now
 from matcher.store.flow_api import FlowMixin
+from matcher.store.freshness_api import FreshnessMixin
 from matcher.store.ledger_api import LedgerMixin
 from matcher.store.matches_api import MatchesMixin, RecordNotFound
 from matcher.store.records_api import RecordsMixin
@@ -28,6 +29,7 @@ class Store(
     SearchMixin,
     LedgerMixin,
     RunsMixin,
+    FreshnessMixin,
 ):
     """SQLite (default) or PostgreSQL storage behind one API.
 

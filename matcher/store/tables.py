@@ -95,7 +95,8 @@ def _record_table(kind: str, model: type[Record]) -> Table:
         Column("content_hash", String(64), nullable=False),
         # ``row_`` prefix: a record may have its own ``updated_at`` (the profile's date).
         Column("row_created_at", DateTime, nullable=False),
-        Column("row_updated_at", DateTime, nullable=False),
+        # indexed: the index-freshness check reads the rows updated since a build
+        Column("row_updated_at", DateTime, nullable=False, index=True),
     ]
     # sqlite_autoincrement: SQLite never reuses a deleted pk, like a PostgreSQL sequence.
     return Table(kind, metadata, *columns, sqlite_autoincrement=True)
