@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.boundary import StrictInputMiddleware
 from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.routers import audit as audit_export
 from api.routers import demands, experts, imports, matches, organizations, recommendations, sites, system
 from api.routers import stats as ops_stats
 from api.settings import ApiSettings
@@ -51,6 +53,7 @@ def create_app(settings: ApiSettings | None = None, *, encoder: Encoder | None =
             yield
         finally:
             app.state.haizhi.matcher.save_indexes()
+            app.state.haizhi.matcher.cache.save()  # vectors embedded for writes since the last checkpoint
             app.state.haizhi.store.close()
 
     app = FastAPI(
@@ -63,9 +66,11 @@ def create_app(settings: ApiSettings | None = None, *, encoder: Encoder | None =
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(StrictInputMiddleware)
     for module in (recommendations, demands, experts, organizations, sites, matches, imports, system):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(ops_stats.router, responses=ERROR_RESPONSES)  # operations: stats, gaps, flow
+    app.include_router(audit_export.router, responses=ERROR_RESPONSES)  # GET /v1/audit/export
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -18,7 +18,8 @@ class ReadWriteLock:
     """Many concurrent readers or one writer: recommendations run in parallel, index writes alone.
 
     Writers are preferred (a waiting writer blocks new readers) so a steady stream of searches cannot
-    starve an import.
+    starve an import. A writer takes it only to store and swap in work prepared beforehand (analyses
+    and vectors, see `api.writes.save_records`), so readers wait for no encoding.
     """
 
     def __init__(self) -> None:

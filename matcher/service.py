@@ -24,6 +24,7 @@ from matcher.explain import Explainer, Explanation
 from matcher.features import FEATURE_NAMES, PairFeatureBuilder
 from matcher.indexes import Collection, CollectionKind
 from matcher.indexing import IndexingMixin
+from matcher.prepared import PreparingMixin
 from matcher.profiles import Analysis, Analyzer, expert_block, expert_items
 from matcher.rank import LinearRanker, Ranker, load_ranker
 from matcher.records import Demand, Expert
@@ -44,7 +45,7 @@ class Recommendation:
     record: Expert | Demand | None = None
 
 
-class Matcher(IndexingMixin):
+class Matcher(IndexingMixin, PreparingMixin):
     """Recommend experts for needs, and demands for experts.
 
     Args:

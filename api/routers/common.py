@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
 
 from api.auth import Principal
 from api.errors import ApiError
+from api.params import SearchText
 from api.schemas_records import Page, WriteResult
 from api.state import AppState
 from api.writes import SINGULAR, check_write_scope, get_record, patched, save_records
@@ -31,7 +32,7 @@ class PageParams:
 def page_params(
     limit: int = Query(20, ge=1, le=200, description="Page size."),
     offset: int = Query(0, ge=0, le=1_000_000, description="Records to skip."),
-    q: str | None = Query(None, max_length=200, description="Text to look for in ids, names, titles …"),
+    q: Annotated[SearchText | None, Query(description="Text to look for in ids, names, titles …")] = None,
 ) -> PageParams:
     """Dependency: paging parameters."""
     return PageParams(limit=limit, offset=offset, q=q)
@@ -69,10 +70,23 @@ def update_one(
     state: AppState, principal: Principal, kind: str, record_id: str, changes: Mapping[str, Any]
 ) -> tuple[WriteResult, Record]:
     """Apply a partial update (validated like an import row), audited and re-indexed."""
-    current = get_record(state, kind, record_id)
-    check_write_scope(principal, kind, current)
-    updated = patched(kind, current, changes)
-    check_write_scope(principal, kind, updated)
+
+    def apply() -> Record:
+        current = get_record(state, kind, record_id)
+        check_write_scope(principal, kind, current)
+        updated = patched(kind, current, changes)
+        check_write_scope(principal, kind, updated)
+        return updated
+
+    updated = apply()
+    saved: list[Record] = [updated]
+
+    def rebase() -> list[Record]:  # under the write lock: the changes on the latest stored version
+        saved[0] = apply()
+        return saved
+
     detail = {"fields": sorted(changes)}
-    _, indexed = save_records(state, principal, kind, [updated], action=f"{kind}.update", detail=detail)
-    return WriteResult(id=record_id, created=False, indexed=indexed), updated
+    _, indexed = save_records(
+        state, principal, kind, [updated], action=f"{kind}.update", detail=detail, rebase=rebase
+    )
+    return WriteResult(id=record_id, created=False, indexed=indexed), saved[0]

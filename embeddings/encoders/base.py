@@ -3,6 +3,10 @@
 An encoder turns texts into L2-normalised float32 vectors. Queries and documents have separate entry
 points because asymmetric models (e.g. e5, bge) prefix them differently; symmetric models such as USE
 use the same path for both.
+
+Encoders read a bounded number of tokens (sentence-transformers models stop at ``max_seq_length``; USE
+reads everything, at a cost linear in its length, so it gets a budget of its own): `truncate_to_tokens`
+cuts a text to that budget before any tokeniser or model sees the rest, in one place for every backend.
 """
 
 from __future__ import annotations
@@ -12,7 +16,12 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Encoder", "check_texts", "encode_in_batches", "l2_normalise"]
+__all__ = ["Encoder", "check_texts", "encode_in_batches", "l2_normalise", "truncate_to_tokens"]
+
+# Tokens kept beyond the budget: only the last, cut word of a prefix may tokenise differently.
+CUT_MARGIN_TOKENS = 16
+# Most a prefix grows between two token counts (bounds how far one guess can overshoot).
+_MAX_GROWTH = 4.0
 
 
 @runtime_checkable
@@ -63,6 +72,39 @@ def check_texts(texts: Sequence[str], where: str) -> list[str]:
         if not isinstance(text, str):
             raise TypeError(f"{where}: texts[{position}] is {type(text).__name__}, expected str")
     return items
+
+
+def truncate_to_tokens(
+    text: str, max_tokens: int, count_tokens: Callable[[str], int], *, chars_per_token: float = 1.0
+) -> str:
+    """A prefix of ``text`` that still holds its first ``max_tokens`` tokens (the whole text when shorter).
+
+    The prefix starts at ``max_tokens * chars_per_token`` characters and grows in proportion to the
+    tokens found until it holds ``max_tokens`` plus `CUT_MARGIN_TOKENS`, so what a model reads within
+    ``max_tokens`` is never cut, and a 300k-character text costs a few short token counts instead of
+    a full tokenisation.
+
+    Args:
+        text: The text to embed.
+        max_tokens: Tokens the model reads (special tokens not counted, which keeps the cut safe).
+        count_tokens: The model's own token count of a text.
+        chars_per_token: The fewest characters a token usually covers: texts of up to
+            ``(max_tokens + CUT_MARGIN_TOKENS) * chars_per_token`` characters are returned uncounted.
+
+    Returns:
+        ``text`` itself or a prefix of it.
+    """
+    if max_tokens < 1:
+        raise ValueError(f"max_tokens must be >= 1, got {max_tokens}")
+    needed = max_tokens + CUT_MARGIN_TOKENS
+    cut = max(needed, int(needed * chars_per_token))
+    while cut < len(text):
+        found = count_tokens(text[:cut])
+        if found >= needed:
+            return text[:cut]
+        growth = min(_MAX_GROWTH, 1.1 * needed / max(found, 1))  # aim a tenth past the budget
+        cut = int(cut * growth) + 1
+    return text
 
 
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:

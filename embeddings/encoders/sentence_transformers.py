@@ -2,6 +2,10 @@
 
 This is the only module importing ``sentence_transformers``; it does so lazily, so the default install
 (USE only, no torch) can import :mod:`embeddings.encoders` freely.
+
+A model reads its first ``max_seq_length`` tokens and truncates the rest itself, but only after its
+tokenizer has read the whole text (~1 s for 300k Chinese characters): texts are cut to a prefix that
+still holds those tokens first (`truncate_to_tokens`), so the vectors are the same and the cost bounded.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.encoders.base import check_texts, encode_in_batches
+from embeddings.encoders.base import check_texts, encode_in_batches, truncate_to_tokens
 
 __all__ = ["SentenceTransformerEncoder"]
 
@@ -126,8 +130,21 @@ class SentenceTransformerEncoder:
             raise ValueError(f"model {self.model_name_or_path!r} does not report its embedding dimension")
         return int(dimension)
 
+    def _count_tokens(self, text: str) -> int:
+        tokenizer = self._get_model().tokenizer
+        # no special tokens: they take positions too, so counting without them keeps the cut safe
+        return len(tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"])
+
+    def truncate(self, text: str) -> str:
+        """The part of ``text`` the model reads: a prefix holding its first ``max_seq_length`` tokens."""
+        limit = self._get_model().max_seq_length
+        if not limit:
+            return text  # a model without a limit reads everything
+        # one character per token is the fewest (a CJK character is a token, English ~4 characters)
+        return truncate_to_tokens(text, int(limit), self._count_tokens, chars_per_token=1.0)
+
     def _encode(self, texts: Sequence[str], *, kind: str, batch_size: int, show_progress: bool) -> np.ndarray:
-        items = check_texts(texts, "SentenceTransformerEncoder")
+        items = [self.truncate(text) for text in check_texts(texts, "SentenceTransformerEncoder")]
         model = self._get_model()
         method = model.encode_query if kind == "query" else model.encode_document
         prompt_name = self.query_prompt_name if kind == "query" else self.document_prompt_name

@@ -2,6 +2,11 @@
 
 It maps zh (simplified and traditional) and en texts into one space, so Chinese demands find English
 profiles. The same model serves queries and documents (symmetric).
+
+USE has no token limit and never truncates: it averages n-gram features over every SentencePiece token
+(scaled by 1/sqrt(length)), and its time and memory grow linearly with the tokens (300k characters of
+Chinese are ~260k tokens: 20-55 s and ~3 GB). Texts are therefore cut to about `USE_MAX_TOKENS` tokens
+before encoding; that prefix is all the model reads.
 """
 
 from __future__ import annotations
@@ -12,9 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.encoders.base import check_texts, encode_in_batches
+from embeddings.encoders.base import check_texts, encode_in_batches, truncate_to_tokens
 
-__all__ = ["USEEncoder"]
+__all__ = ["USE_MAX_TOKENS", "USEEncoder"]
+
+USE_MAX_TOKENS = 2048
+"""Tokens of a text that USE reads: ~6x the demo data's longest embedded text (~350 tokens) and room for
+a whole profile of three full abstracts; ~0.3 s per text on two threads. Chinese is ~0.9 token per
+character (~2,200 characters kept), English ~0.25 (~8,000 characters)."""
 
 
 class USEEncoder:
@@ -50,8 +60,17 @@ class USEEncoder:
                     self._model = USE(threads=self.threads)
         return self._model
 
+    def _count_tokens(self, text: str) -> int:
+        # the model's own SentencePiece tokenizer (loaded with the model), without BOS/EOS
+        tokenizer = self._get_model()._tokenizer
+        return len(tokenizer.encode(text, out_type=int, add_bos=False, add_eos=False))
+
+    def truncate(self, text: str) -> str:
+        """The part of ``text`` this encoder reads: a prefix of about `USE_MAX_TOKENS` tokens (~10% more)."""
+        return truncate_to_tokens(text, USE_MAX_TOKENS, self._count_tokens, chars_per_token=1.0)
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self._get_model().encode(texts), dtype=np.float32)
+        return np.asarray(self._get_model().encode([self.truncate(t) for t in texts]), dtype=np.float32)
 
     def encode_queries(
         self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
