@@ -11,11 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from matcher.store import InvalidTransition, RecordNotFound
 from pipelines.importer import ImportFileError
 
 log = logging.getLogger("haizhi.api")
+MAX_DETAILED_PROBLEMS = 1000
+"""Problems of a refused import listed in the 422 details (a sheet of 20,000 bad formulas has 20,000)."""
 
 
 class ErrorOut(BaseModel):
@@ -29,12 +32,21 @@ class ErrorOut(BaseModel):
 class ApiError(Exception):
     """An error with an HTTP status, a short code and a readable message."""
 
-    def __init__(self, status: int, error: str, message: str, details: list[dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        message: str,
+        details: list[dict[str, Any]] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.error = error
         self.message = message
         self.details = details or []
+        self.headers = headers or {}
 
 
 def not_found(message: str) -> ApiError:
@@ -47,20 +59,51 @@ def forbidden(message: str) -> ApiError:
     return ApiError(403, "forbidden", message)
 
 
+def too_many_attempts(retry_after_seconds: int) -> ApiError:
+    """429 for a client address locked out after repeated failed authentication (see `api.ratelimit`)."""
+    return ApiError(
+        429,
+        "too_many_attempts",
+        f"too many failed API-key attempts from this address: try again in {retry_after_seconds} s",
+        headers={"Retry-After": str(retry_after_seconds)},
+    )
+
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Bad request"},
     401: {"model": ErrorOut, "description": "Missing or invalid API key"},
     403: {"model": ErrorOut, "description": "The key's role or site does not allow this"},
     404: {"model": ErrorOut, "description": "Not found (or not visible to this key)"},
-    409: {"model": ErrorOut, "description": "Conflict (existing id, invalid lifecycle transition)"},
+    409: {
+        "model": ErrorOut,
+        "description": "Conflict: existing id, invalid lifecycle move, unknown station",
+    },
     413: {"model": ErrorOut, "description": "Upload too large"},
     422: {"model": ErrorOut, "description": "Invalid input"},
+    429: {
+        "model": ErrorOut,
+        "description": "Too many failed API-key attempts from this address",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds until the address may try again",
+                "schema": {"type": "integer"},
+            }
+        },
+    },
 }
 
 
-def _json(status: int, error: str, message: str, details: list[dict[str, Any]] | None = None) -> JSONResponse:
+def _json(
+    status: int,
+    error: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body = ErrorOut(error=error, message=message, details=jsonable_encoder(details or []))
-    return JSONResponse(status_code=status, content=body.model_dump())
+    return JSONResponse(status_code=status, content=body.model_dump(), headers=headers)
 
 
 def _location(error: dict[str, Any]) -> str:
@@ -72,12 +115,26 @@ def validation_details(errors: list[Any]) -> list[dict[str, Any]]:
     return [{"where": _location(e), "why": str(e.get("msg", ""))} for e in errors]
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route answers for the request's path (a path has a route per method).
+
+    Asked method by method: included routers do not expose their routes' methods.
+    """
+    methods = {
+        method
+        for method in _METHODS
+        for route in request.app.router.routes
+        if route.matches({**request.scope, "method": method})[0] == Match.FULL
+    }
+    return sorted(methods | ({"HEAD"} if "GET" in methods else set()))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map exceptions to JSON error responses."""
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return _json(exc.status, exc.error, exc.message, exc.details)
+        return _json(exc.status, exc.error, exc.message, exc.details, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -92,9 +149,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return _json(422, "invalid_input", f"invalid {exc.title}: {summary}", details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _json(exc.status_code, code, str(exc.detail))
+        response = _json(exc.status_code, code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:  # RFC 9110 §15.5.6: every method of the path, not one route's
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+        return response
 
     @app.exception_handler(InvalidTransition)
     async def _transition(_request: Request, exc: InvalidTransition) -> JSONResponse:
@@ -106,7 +167,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ImportFileError)
     async def _import(_request: Request, exc: ImportFileError) -> JSONResponse:
-        problems = [{"row": p.row, "column": p.column, "why": p.reason} for p in exc.problems]
+        # the message says how many there are; the details stop at a size a client can show
+        listed = exc.problems[:MAX_DETAILED_PROBLEMS]
+        problems = [{"row": p.row, "column": p.column, "why": p.reason} for p in listed]
         return _json(422, "import_failed", str(exc), problems)
 
     @app.exception_handler(ValueError)

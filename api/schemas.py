@@ -10,6 +10,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from api.schemas_records import DemandOut, ExpertOut
 from matcher.corpus import Filters
 from matcher.records import CooperationMode, MatchStatus
+from matcher.text_fields import (
+    REQUIRED_TEXT_PATTERN,
+    CodeText,
+    IdRef,
+    LanguageText,
+    NoteText,
+    ShortText,
+    TextRule,
+)
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -20,18 +29,26 @@ UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
 """The store keeps naive UTC timestamps; responses state the zone (RFC 3339 ``…+00:00``)."""
 
 
+NeedText = Annotated[str, TextRule(4000, REQUIRED_TEXT_PATTERN, min_length=1)]
+"""A need as free text: up to 4,000 characters (the encoder reads far fewer), not only whitespace."""
+
+
 class FiltersIn(BaseModel):
     """Hard filters; an empty list means "any"."""
 
     model_config = ConfigDict(extra="forbid")
 
-    industries: list[str] = Field(default=[], max_length=50, description="Catalogue industry codes, e.g. ai.")
-    fields: list[str] = Field(default=[], max_length=50, description="Catalogue field codes.")
-    countries: list[str] = Field(default=[], max_length=50, description="ISO country codes, e.g. US, DE.")
-    regions: list[str] = Field(default=[], max_length=50, description="City or country names.")
+    industries: list[CodeText] = Field(
+        default=[], max_length=50, description="Catalogue industry codes, e.g. ai."
+    )
+    fields: list[CodeText] = Field(default=[], max_length=50, description="Catalogue field codes.")
+    countries: list[CodeText] = Field(
+        default=[], max_length=50, description="ISO country codes, e.g. US, DE."
+    )
+    regions: list[ShortText] = Field(default=[], max_length=50, description="City or country names.")
     cooperation_modes: list[CooperationMode] = Field(default=[], max_length=7)
-    languages: list[str] = Field(default=[], max_length=20, description="Languages the expert uses: zh, en …")
-    exclude_ids: list[str] = Field(default=[], max_length=500)
+    languages: list[LanguageText] = Field(default=[], max_length=20, description="Languages: zh, en …")
+    exclude_ids: list[IdRef] = Field(default=[], max_length=500)
     active_only: bool = True
 
     @field_validator("countries")
@@ -67,10 +84,8 @@ class RecommendIn(BaseModel):
         },
     )
 
-    text: str | None = Field(
-        default=None, min_length=1, max_length=4000, pattern=r"\S", description="The need, zh or en."
-    )
-    demand_id: str | None = Field(default=None, min_length=1, max_length=64)
+    text: NeedText | None = Field(default=None, description="The need, zh or en.")
+    demand_id: IdRef | None = None
     k: int = Field(default=10, ge=1, le=50)
     filters: FiltersIn = Field(default_factory=FiltersIn)
 
@@ -150,7 +165,7 @@ class MatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: MatchStatus
-    note: str = Field(default="", max_length=2000)
+    note: NoteText = ""
     score: float | None = Field(default=None, allow_inf_nan=False)
 
 
@@ -188,12 +203,24 @@ class ImportOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    """Liveness and index sizes."""
+    """Liveness, index sizes and whether the indexes are behind the database."""
 
     status: str
     experts_indexed: int
     demands_indexed: int
     encoder: str
+    experts_stored: int = Field(0, description="Experts in the database.")
+    demands_stored: int = Field(0, description="Demands in the database.")
+    experts_behind: int = Field(
+        0, description="Experts not yet indexed, changed since indexed, or deleted but still indexed."
+    )
+    demands_behind: int = Field(
+        0, description="Demands not yet indexed, changed since indexed, or deleted but still indexed."
+    )
+    index_behind: bool = Field(False, description="True when either index is behind the database.")
+    index_notice: str | None = Field(
+        None, description="What is behind and what to do (run `haizhi build-index`), or null."
+    )
 
 
 class MeOut(BaseModel):

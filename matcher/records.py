@@ -2,6 +2,7 @@
 
 Records are pydantic models so every import path (CSV, XLSX, JSONL, API) validates the same way.
 Multi-valued fields are lists; the storage layer serialises them, callers never see delimiters.
+Text limits and the text rule live in `matcher.text_fields` (re-exported here).
 """
 
 from __future__ import annotations
@@ -11,26 +12,31 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
-_SPLIT = re.compile(r"[;；、|\n]+")
+from matcher.countries import COUNTRIES, to_country_code
+from matcher.text_fields import (
+    EMAIL_PATTERN,
+    ID_PATTERN,
+    ORCID_PATTERN,
+    TEXT_LIMITS,
+    TEXT_PATTERN,
+    IdRef,
+    LongText,
+    NameText,
+    NoteText,
+    PublicationList,
+    ShortText,
+    StrList,
+    TextRule,
+    is_strict_input,
+    lenient_input,
+    split_multi,
+    strict_input,
+    unstorable_character,
+)
 
-
-def split_multi(value: object) -> list[str]:
-    """Split a multi-valued cell on ``;`` ``；`` ``、`` ``|`` or newlines; lists pass through cleaned."""
-    if value is None:
-        return []
-    if isinstance(value, list | tuple | set):
-        items = [str(v) for v in value]
-    else:
-        text = str(value)
-        if not text.strip():
-            return []
-        items = _SPLIT.split(text)
-    return [item.strip() for item in items if item and item.strip()]
-
-
-StrList = Annotated[list[str], BeforeValidator(split_multi)]
+__all__ = ["TEXT_LIMITS", "TEXT_PATTERN", "lenient_input", "strict_input", "unstorable_character"]
 
 
 class CooperationMode(StrEnum):
@@ -87,6 +93,10 @@ def parse_cooperation_mode(value: str) -> CooperationMode:
 
 
 def _cooperation_list(value: object) -> list[CooperationMode]:
+    if is_strict_input():
+        if not isinstance(value, list):
+            raise ValueError("expected a JSON array of cooperation mode codes")
+        return [CooperationMode(item) for item in value]
     return [parse_cooperation_mode(item) for item in split_multi(value)]
 
 
@@ -129,38 +139,46 @@ class Record(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid", use_enum_values=False)
 
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    id: str = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
 
 
 def _country_code(value: object) -> object:
-    if isinstance(value, str):
-        from matcher.countries import to_country_code
+    if not isinstance(value, str):
+        return value
+    if is_strict_input():
+        if value not in COUNTRIES:
+            raise ValueError(f"unknown country code {value!r} (ISO alpha-2, e.g. US)")
+        return value
+    return to_country_code(value)
 
-        return to_country_code(value)
-    return value
 
+CountryCode = Annotated[
+    str, BeforeValidator(_country_code), WithJsonSchema({"type": "string", "enum": sorted(COUNTRIES)})
+]
+"""An ISO alpha-2 code of a country experts come from; files may also name it (美国, Germany)."""
 
-CountryCode = Annotated[str, BeforeValidator(_country_code)]
+EmailText = Annotated[str, TextRule(254, EMAIL_PATTERN, message="an email address")]
+OrcidText = Annotated[str, TextRule(40, ORCID_PATTERN, message="an ORCID iD (0000-0000-0000-0000)")]
 
 
 class Expert(Record):
     """海外专家: an overseas expert's profile (zh, en, traditional Chinese, or bilingual)."""
 
-    name: str = Field(min_length=1)
-    name_en: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    orcid: str | None = None
+    name: NameText
+    name_en: ShortText | None = None
+    email: EmailText | None = None
+    phone: Annotated[str, TextRule(50)] | None = None
+    orcid: OrcidText | None = None
     country: CountryCode
-    city: str | None = None
-    affiliation: str | None = None
-    title: str | None = None
+    city: ShortText | None = None
+    affiliation: ShortText | None = None
+    title: ShortText | None = None
     organizations: StrList = Field(default_factory=list)
     industries: StrList = Field(default_factory=list)
     fields: StrList = Field(default_factory=list)
     keywords: StrList = Field(default_factory=list)
-    bio: str = ""
-    publications: StrList = Field(default_factory=list)
+    bio: LongText = ""
+    publications: PublicationList = Field(default_factory=list)
     languages: StrList = Field(default_factory=list)
     cooperation_modes: CooperationList = Field(default_factory=list)
     active: bool = True
@@ -189,44 +207,44 @@ class Expert(Record):
 class Organization(Record):
     """海外团体: an overseas organisation (scholars' association, overseas station host …)."""
 
-    name: str = Field(min_length=1)
-    name_en: str | None = None
+    name: NameText
+    name_en: ShortText | None = None
     country: CountryCode
-    city: str | None = None
-    kind: str = "association"
-    website: str | None = None
-    email: str | None = None
-    description: str = ""
+    city: ShortText | None = None
+    kind: Annotated[str, TextRule(64)] = "association"
+    website: Annotated[str, TextRule(TEXT_LIMITS["item"])] | None = None
+    email: EmailText | None = None
+    description: LongText = ""
 
 
 class Site(Record):
     """A base (海智基地 / 离岸基地) or station (海智工作站 / 海外工作站)."""
 
-    name: str = Field(min_length=1)
-    name_en: str | None = None
+    name: NameText
+    name_en: ShortText | None = None
     kind: SiteKind
-    parent_id: str | None = None
-    province: str | None = None
-    city: str | None = None
-    host: str | None = None
+    parent_id: IdRef | None = None
+    province: ShortText | None = None
+    city: ShortText | None = None
+    host: ShortText | None = None
     contact_emails: StrList = Field(default_factory=list)
-    contact_language: str = "zh"
+    contact_language: Annotated[str, TextRule(16)] = "zh"
     active: bool = True
 
 
 class Demand(Record):
     """企业需求: a technical need posted by a station's enterprise."""
 
-    station_id: str | None = None
-    title: str = Field(min_length=1)
-    description: str = ""
-    enterprise: str | None = None
-    industry: str | None = None
+    station_id: IdRef | None = None
+    title: NameText
+    description: LongText = ""
+    enterprise: ShortText | None = None
+    industry: Annotated[str, TextRule(64)] | None = None
     fields: StrList = Field(default_factory=list)
     keywords: StrList = Field(default_factory=list)
     cooperation_modes: CooperationList = Field(default_factory=list)
-    region: str | None = None
-    budget_wan: float | None = Field(default=None, ge=0)
+    region: ShortText | None = None
+    budget_wan: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     deadline: date | None = None
     status: DemandStatus = DemandStatus.OPEN
     posted_at: date | None = None
@@ -241,7 +259,7 @@ class Match(BaseModel):
     expert_id: str
     status: MatchStatus = MatchStatus.RECOMMENDED
     score: float | None = None
-    note: str = ""
+    note: NoteText = ""
     updated_at: datetime | None = None
 
 

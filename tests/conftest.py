@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,49 @@ from matcher.corpus import CorpusEntry
 from matcher.service import Matcher
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "pipelines" / "demo" / "data"
+POSTGRES_ENV = "HAIZHI_TEST_POSTGRES_URL"
+POSTGRES_SKIP = (
+    f"PostgreSQL tests need {POSTGRES_ENV}: run `. scripts/test-services.sh` first (as `make test` does; "
+    "it installs and starts PostgreSQL and sets the variable)"
+)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say at the top of every run whether the PostgreSQL tests will run (a plain `pytest` skips them)."""
+    import os
+
+    if os.environ.get(POSTGRES_ENV):
+        return f"PostgreSQL tests: on ({POSTGRES_ENV} is set)"
+    return f"PostgreSQL tests: SKIPPED. {POSTGRES_SKIP}"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """End a run that skipped the PostgreSQL tests with how to run them (shown under ``-q`` too)."""
+    import os
+
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if POSTGRES_ENV in str(r.longrepr)]
+    if skipped and not os.environ.get(POSTGRES_ENV):
+        terminalreporter.write_line(f"{len(skipped)} PostgreSQL tests skipped. {POSTGRES_SKIP}", yellow=True)
+
+
+def postgres_url(schema: str) -> str:
+    """A PostgreSQL URL whose tables live in ``schema`` (created), one per xdist worker; skips without PG.
+
+    Parallel workers and test modules never drop each other's tables: each gets its own schema.
+    """
+    import os
+
+    from matcher.store import Store
+
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(POSTGRES_SKIP)
+    schema = f"{schema}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    admin = Store(url)
+    with admin.engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    admin.close()
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
 def corpus_entry(pk: int, **overrides: object) -> CorpusEntry:
@@ -62,8 +106,9 @@ def api_server_factory(
 ) -> Iterator[Callable[[], SimpleNamespace]]:
     """Starts real uvicorn servers (thread, random 127.0.0.1 port), each over its own copy of the demo data.
 
-    Each server is a ``SimpleNamespace`` with ``url``, ``data_dir`` and ``keys`` (API tokens: admin,
-    base B-GZ, stations ST001/ST002/ST008, analyst). All are stopped at the end of the session.
+    Each server is a ``SimpleNamespace`` with ``url``, ``data_dir``, ``database`` and ``keys`` (API
+    tokens: admin, base B-GZ, stations ST001/ST002/ST008, analyst). ``start("postgres")`` serves the
+    demo's records from PostgreSQL instead of SQLite. All are stopped at the end of the session.
     """
     import shutil
     import socket
@@ -86,14 +131,19 @@ def api_server_factory(
         "analyst": ("analyst", None),
     }
 
-    def start() -> SimpleNamespace:
+    def start(database: str = "sqlite") -> SimpleNamespace:
         data_dir = tmp_path_factory.mktemp("api") / "data"
         shutil.copytree(demo_data_dir, data_dir)
-        store = Store(Settings(data_dir=data_dir).resolved_database_url)
+        settings = Settings(data_dir=data_dir)
+        if database == "postgres":
+            settings = Settings(data_dir=data_dir, database_url=postgres_url("haizhi_api"))
+            _copy_records(Store(Settings(data_dir=data_dir).resolved_database_url), settings)
+            shutil.rmtree(settings.index_dir)  # PostgreSQL numbers rows anew: index it (vectors are cached)
+        store = Store(settings.resolved_database_url)
         store.create_schema()
         keys = {name: store.create_api_key(f"test {name}", *grant)[1] for name, grant in grants.items()}
         store.close()
-        app = create_app(ApiSettings(matcher=Settings(data_dir=data_dir)), encoder=use_encoder)
+        app = create_app(ApiSettings(matcher=settings), encoder=use_encoder)
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", workers=1))
@@ -105,13 +155,28 @@ def api_server_factory(
             if not thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the API server did not start")
             time.sleep(0.05)
-        return SimpleNamespace(url=f"http://127.0.0.1:{sock.getsockname()[1]}", data_dir=data_dir, keys=keys)
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        return SimpleNamespace(url=url, data_dir=data_dir, keys=keys, database=database)
 
     yield start
     for server, thread, sock in running:
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+
+
+def _copy_records(source: object, settings: Settings) -> None:
+    """Copy the demo's records from its SQLite store into a fresh PostgreSQL schema."""
+    from matcher.store import Store
+
+    assert isinstance(source, Store)
+    target = Store(settings.resolved_database_url)
+    target.drop_schema()
+    target.create_schema()
+    for kind in ("sites", "organizations", "experts", "demands"):
+        target.upsert(kind, [record for _, record in source.rows(kind)])
+    source.close()
+    target.close()
 
 
 @pytest.fixture(scope="session")

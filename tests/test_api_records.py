@@ -88,7 +88,8 @@ def test_invalid_create_is_422(api_server: SimpleNamespace) -> None:
     unknown_station = client(api_server).post(
         "/v1/demands", json={"id": "DX-BAD", "title": "t", "station_id": "ZZ"}
     )
-    assert unknown_station.status_code == 422 and "ZZ" in unknown_station.json()["message"]
+    # well formed, but it names a station the database does not hold: a conflict, not a schema error
+    assert unknown_station.status_code == 409 and "ZZ" in unknown_station.json()["message"]
 
 
 def test_match_lifecycle_with_history_and_invalid_moves(api_server: SimpleNamespace) -> None:

@@ -81,7 +81,7 @@ def test_flow_through_the_api(api_server: SimpleNamespace) -> None:
     )
     evaluation = client(api_server, "analyst").get("/v1/stats/evaluation", params={"year": year}).json()
     assert evaluation["weights"]["docking_rate"] == 0.3 and evaluation["stations"][0]["rank"] == 1
-    assert station.get("/v1/stats/stations", params={"year": year, "start": "2025-01-01"}).status_code == 400
+    assert station.get("/v1/stats/stations", params={"year": year, "start": "2025-01-01"}).status_code == 422
 
 
 def test_stale_profiles_and_gaps_endpoints(api_server: SimpleNamespace) -> None:

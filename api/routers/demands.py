@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Query
 
 from api.auth import Principal, get_principal
 from api.errors import ApiError
+from api.params import CodeText, IdQuery, LanguageText, id_path
+from api.patches import DemandPatch, changes_of
 from api.recommend_out import recommend_experts
 from api.routers.common import PageParams, create_one, list_page, page_params, update_one
 from api.schemas import FiltersIn, RecommendOut
 from api.schemas_records import DemandOut, Page, WriteResult
 from api.state import AppState, get_state
 from api.writes import get_record
-from matcher.records import CooperationMode, Demand, DemandStatus, Record, Site, SiteKind
+from matcher.records import CooperationMode, CountryCode, Demand, DemandStatus, Record, Site, SiteKind
 
 router = APIRouter(prefix="/v1/demands", tags=["demands"])
-DemandId = Path(min_length=1, max_length=64, description="Demand id, e.g. D0001.")
+DemandId = id_path("Demand id, e.g. D0001.")
 _STATION_KINDS = (SiteKind.STATION, SiteKind.OVERSEAS_STATION, SiteKind.BASE, SiteKind.OFFSHORE_BASE)
 
 
@@ -30,15 +32,16 @@ def _require_station(state: AppState, demand: Demand) -> None:
         return
     site = state.store.get("sites", demand.station_id)
     if not isinstance(site, Site) or site.kind not in _STATION_KINDS:
-        raise ApiError(422, "invalid_input", f"station_id {demand.station_id!r} is not a known station")
+        # 409, not 422: the body is well formed; it names a station the database does not hold (yet)
+        raise ApiError(409, "unknown_reference", f"station_id {demand.station_id!r} is not a known station")
 
 
 @router.get("", response_model=Page[DemandOut], summary="List or search demands (scoped)")
 def list_demands(
     page: PageParams = Depends(page_params),
-    station_id: str | None = Query(None, max_length=64),
+    station_id: IdQuery = None,
     status: DemandStatus | None = Query(None),
-    industry: str | None = Query(None, max_length=64),
+    industry: Annotated[CodeText | None, Query(description="Catalogue industry code.")] = None,
     principal: Principal = Depends(get_principal),
     state: AppState = Depends(get_state),
 ) -> Page[DemandOut]:
@@ -78,12 +81,13 @@ def create_demand(
 @router.patch("/{demand_id}", response_model=WriteResult, summary="Update a demand")
 def update_demand(
     demand_id: str = DemandId,
-    changes: dict[str, Any] = Body(..., description='Fields to change, e.g. {"status": "closed"}.'),
+    patch: DemandPatch = Body(..., description='Fields to change, e.g. {"status": "closed"}.'),
     principal: Principal = Depends(get_principal),
     state: AppState = Depends(get_state),
 ) -> WriteResult:
     """Change some fields of a demand of the key's stations; re-indexed at once."""
-    if "station_id" in changes and isinstance(changes["station_id"], str):
+    changes = changes_of(patch)
+    if isinstance(changes.get("station_id"), str):
         _require_station(state, Demand(id="check", title="check", station_id=changes["station_id"]))
     return update_one(state, principal, "demands", demand_id, changes)[0]
 
@@ -92,10 +96,10 @@ def update_demand(
 def recommendations_for_demand(
     demand_id: str = DemandId,
     k: int = Query(10, ge=1, le=50),
-    industry: list[str] = Query([], max_length=50),
-    country: list[str] = Query([], max_length=50),
-    mode: list[CooperationMode] = Query([], max_length=7),
-    language: list[str] = Query([], max_length=20),
+    industry: Annotated[list[CodeText], Query(max_length=50)] = [],  # noqa: B006
+    country: Annotated[list[CountryCode], Query(max_length=50)] = [],  # noqa: B006
+    mode: Annotated[list[CooperationMode], Query(max_length=7)] = [],  # noqa: B006
+    language: Annotated[list[LanguageText], Query(max_length=20)] = [],  # noqa: B006
     principal: Principal = Depends(get_principal),
     state: AppState = Depends(get_state),
 ) -> RecommendOut:

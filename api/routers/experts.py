@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Query
 
 from api.auth import Principal, get_principal
+from api.params import CodeText, LanguageText, id_path
+from api.patches import ExpertPatch, changes_of
 from api.recommend_out import demand_recommendations
 from api.routers.common import PageParams, create_one, list_page, page_params, update_one
 from api.schemas import ExpertDemandsOut
@@ -16,15 +18,16 @@ from api.writes import get_record
 from matcher.records import Expert, Record
 
 router = APIRouter(prefix="/v1/experts", tags=["experts"])
-ExpertId = Path(min_length=1, max_length=64, description="Expert id, e.g. EX0001.")
+ExpertId = id_path("Expert id, e.g. EX0001.")
+CountryQuery = Annotated[CodeText | None, Query(description="ISO country code (any case), e.g. DE.")]
 
 
 @router.get("", response_model=Page[ExpertOut], summary="List or search experts")
 def list_experts(
     page: PageParams = Depends(page_params),
-    country: str | None = Query(None, max_length=8, description="ISO country code."),
-    industry: str | None = Query(None, max_length=64, description="Catalogue industry code."),
-    language: str | None = Query(None, max_length=16),
+    country: CountryQuery = None,
+    industry: Annotated[CodeText | None, Query(description="Catalogue industry code.")] = None,
+    language: Annotated[LanguageText | None, Query(description="A language code: zh, en …")] = None,
     principal: Principal = Depends(get_principal),
     state: AppState = Depends(get_state),
 ) -> Page[ExpertOut]:
@@ -63,12 +66,12 @@ def create_expert(
 @router.patch("/{expert_id}", response_model=WriteResult, summary="Update an expert (admin)")
 def update_expert(
     expert_id: str = ExpertId,
-    changes: dict[str, Any] = Body(..., description='Fields to change, e.g. {"keywords": ["SiC"]}.'),
+    patch: ExpertPatch = Body(..., description='Fields to change, e.g. {"keywords": ["SiC"]}.'),
     principal: Principal = Depends(get_principal),
     state: AppState = Depends(get_state),
 ) -> WriteResult:
     """Change some fields; the profile is re-indexed at once."""
-    return update_one(state, principal, "experts", expert_id, changes)[0]
+    return update_one(state, principal, "experts", expert_id, changes_of(patch))[0]
 
 
 @router.get("/{expert_id}/demands", response_model=ExpertDemandsOut, summary="Demands for an expert")

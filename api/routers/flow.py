@@ -5,20 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal, get_principal
 from api.errors import ApiError
+from api.params import IdQuery, id_path
 from api.schemas import UtcDateTime
 from api.state import AppState, get_state
 from api.writes import get_record
 from matcher.flow import Cooperation, CooperationResult, DemandEvent, FlowError, ProjectFlow
 from matcher.records import CooperationMode, Demand, DemandStatus, MatchStatus
+from matcher.text_fields import IdRef, NoteText
 
 router = APIRouter(tags=["project flow"])
-DemandId = Path(min_length=1, max_length=64)
-ExpertId = Path(min_length=1, max_length=64)
+DemandId = id_path("Demand id.")
+ExpertId = id_path("Expert id.")
 
 
 class DemandEventOut(BaseModel):
@@ -47,14 +49,14 @@ class CloseIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     outcome: Literal["solved", "unsolved"]
-    note: str = Field(default="", max_length=2000)
+    note: NoteText = ""
 
 
 class NoteIn(BaseModel):
     """An optional note for withdraw / reopen."""
 
     model_config = ConfigDict(extra="forbid")
-    note: str = Field(default="", max_length=2000)
+    note: NoteText = ""
 
 
 class FlowMatchIn(BaseModel):
@@ -62,7 +64,7 @@ class FlowMatchIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     status: MatchStatus
-    note: str = Field(default="", max_length=2000)
+    note: NoteText = ""
     score: float | None = None
 
 
@@ -70,13 +72,13 @@ class CooperationIn(BaseModel):
     """A signed cooperation to record."""
 
     model_config = ConfigDict(extra="forbid")
-    demand_id: str = Field(min_length=1, max_length=64)
-    expert_id: str = Field(min_length=1, max_length=64)
+    demand_id: IdRef
+    expert_id: IdRef
     mode: CooperationMode
     start_date: date
-    contract_amount_wan: float | None = Field(default=None, ge=0)
+    contract_amount_wan: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     result: CooperationResult = CooperationResult.ONGOING
-    note: str = Field(default="", max_length=2000)
+    note: NoteText = ""
 
 
 def _event_out(event: DemandEvent) -> DemandEventOut:
@@ -227,8 +229,8 @@ def record_cooperation(
 
 @router.get("/v1/cooperations", response_model=list[Cooperation], summary="List cooperations (scoped)")
 def list_cooperations(
-    demand_id: str | None = Query(None, max_length=64),
-    expert_id: str | None = Query(None, max_length=64),
+    demand_id: IdQuery = None,
+    expert_id: IdQuery = None,
     principal: Principal = Depends(get_principal),
     state: AppState = Depends(get_state),
 ) -> list[Cooperation]:

@@ -16,7 +16,7 @@ from api.errors import ApiError, forbidden
 from api.schemas import ImportOut
 from api.state import AppState, get_state
 from api.writes import save_records
-from matcher.records import Demand, Record
+from matcher.records import Demand, Record, lenient_input
 from pipelines.importer import ImportFileError, read_records
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
@@ -42,7 +42,7 @@ def _check_scope(principal: Principal, kind: str, records: list[Record]) -> None
 @router.post("/{kind}", response_model=ImportOut, summary="Bulk import a CSV, XLSX or JSONL file")
 async def import_records(
     kind: ImportKind = Path(description="experts, organizations, sites or demands"),
-    file: UploadFile = File(description="CSV (UTF-8, BOM or GBK), XLSX or JSONL, as for `haizhi import`."),
+    file: UploadFile = File(description="CSV (UTF-8, GBK or Big5), XLSX or JSONL, as for `haizhi import`."),
     principal: Principal = Depends(get_principal),
     state: AppState = Depends(get_state),
 ) -> ImportOut:
@@ -63,7 +63,8 @@ def _import(state: AppState, principal: Principal, kind: str, name: str, data: b
         path = FilePath(directory) / name
         path.write_bytes(data)
         try:
-            records = read_records(path, kind)
+            with lenient_input():  # a file reads as it does for `haizhi import`
+                records = read_records(path, kind)
         except ImportFileError as error:
             # report the uploaded name, not the temporary path, exactly as the CLI would
             raise ImportFileError([replace(p, file=name) for p in error.problems]) from None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from api.auth import Principal, get_principal
 from api.errors import not_found
+from api.params import IdQuery, id_path
 from api.schemas import MatchEventOut, MatchIn, MatchOut
 from api.state import AppState, get_state
 from api.writes import get_record
@@ -14,8 +15,8 @@ from matcher.records import Demand, Match, MatchStatus
 from matcher.store import check_transition
 
 router = APIRouter(prefix="/v1/matches", tags=["matches"])
-DemandId = Path(min_length=1, max_length=64)
-ExpertId = Path(min_length=1, max_length=64)
+DemandId = id_path("Demand id.")
+ExpertId = id_path("Expert id.")
 
 
 def _out(state: AppState, match: Match) -> MatchOut:
@@ -28,8 +29,8 @@ def _out(state: AppState, match: Match) -> MatchOut:
 
 @router.get("", response_model=list[MatchOut], summary="List matches (scoped)")
 def list_matches(
-    demand_id: str | None = Query(None, max_length=64),
-    expert_id: str | None = Query(None, max_length=64),
+    demand_id: IdQuery = None,
+    expert_id: IdQuery = None,
     status: MatchStatus | None = Query(None),
     principal: Principal = Depends(get_principal),
     state: AppState = Depends(get_state),

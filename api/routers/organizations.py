@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Query
 
 from api.auth import Principal, get_principal
+from api.params import CodeText, id_path
+from api.patches import OrganizationPatch, changes_of
 from api.routers.common import PageParams, create_one, list_page, page_params, update_one
 from api.schemas_records import OrganizationOut, Page, WriteResult
 from api.state import AppState, get_state
@@ -14,7 +16,7 @@ from api.writes import get_record
 from matcher.records import Organization, Record
 
 router = APIRouter(prefix="/v1/organizations", tags=["organizations"])
-OrganizationId = Path(min_length=1, max_length=64, description="Organisation id, e.g. ORG001.")
+OrganizationId = id_path("Organisation id, e.g. ORG001.")
 
 
 def _out(record: Record) -> OrganizationOut:
@@ -24,14 +26,13 @@ def _out(record: Record) -> OrganizationOut:
 @router.get("", response_model=Page[OrganizationOut], summary="List or search organisations")
 def list_organizations(
     page: PageParams = Depends(page_params),
-    country: str | None = Query(None, max_length=8),
+    country: Annotated[CodeText | None, Query(description="ISO country code (any case), e.g. DE.")] = None,
     _principal: Principal = Depends(get_principal),
     state: AppState = Depends(get_state),
 ) -> Page[OrganizationOut]:
     """Organisations ordered by id."""
-    return list_page(
-        state, "organizations", page, _out, equals={"country": country.upper() if country else None}
-    )
+    equals = {"country": country.upper() if country else None}
+    return list_page(state, "organizations", page, _out, equals=equals)
 
 
 @router.get("/{organization_id}", response_model=OrganizationOut, summary="Get an organisation")
@@ -57,9 +58,9 @@ def create_organization(
 @router.patch("/{organization_id}", response_model=WriteResult, summary="Update an organisation (admin)")
 def update_organization(
     organization_id: str = OrganizationId,
-    changes: dict[str, Any] = Body(..., description="Fields to change."),
+    patch: OrganizationPatch = Body(..., description="Fields to change."),
     principal: Principal = Depends(get_principal),
     state: AppState = Depends(get_state),
 ) -> WriteResult:
     """Change some fields of an organisation."""
-    return update_one(state, principal, "organizations", organization_id, changes)[0]
+    return update_one(state, principal, "organizations", organization_id, changes_of(patch))[0]

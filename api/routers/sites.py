@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Query
 
 from api.auth import Principal, get_principal
 from api.errors import forbidden
+from api.params import IdQuery, id_path
+from api.patches import SitePatch, changes_of
 from api.routers.common import PageParams, create_one, list_page, page_params, update_one
 from api.schemas_records import Page, SiteOut, WriteResult
 from api.state import AppState, get_state
@@ -15,7 +15,7 @@ from api.writes import get_record
 from matcher.records import Record, Site, SiteKind
 
 router = APIRouter(prefix="/v1/sites", tags=["sites"])
-SiteId = Path(min_length=1, max_length=64, description="Site id, e.g. B-GZ or ST001.")
+SiteId = id_path("Site id, e.g. B-GZ or ST001.")
 
 
 def _out(record: Record) -> SiteOut:
@@ -26,7 +26,7 @@ def _out(record: Record) -> SiteOut:
 def list_sites(
     page: PageParams = Depends(page_params),
     kind: SiteKind | None = Query(None),
-    parent_id: str | None = Query(None, max_length=64),
+    parent_id: IdQuery = None,
     principal: Principal = Depends(get_principal),
     state: AppState = Depends(get_state),
 ) -> Page[SiteOut]:
@@ -65,9 +65,9 @@ def create_site(
 @router.patch("/{site_id}", response_model=WriteResult, summary="Update a base or station (admin)")
 def update_site(
     site_id: str = SiteId,
-    changes: dict[str, Any] = Body(..., description="Fields to change."),
+    patch: SitePatch = Body(..., description="Fields to change."),
     principal: Principal = Depends(get_principal),
     state: AppState = Depends(get_state),
 ) -> WriteResult:
     """Change some fields of a site."""
-    return update_one(state, principal, "sites", site_id, changes)[0]
+    return update_one(state, principal, "sites", site_id, changes_of(patch))[0]

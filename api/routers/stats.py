@@ -8,11 +8,13 @@ and analyst keys see everything.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import Principal, get_principal
+from api.errors import ApiError
+from api.params import IsoDate
 from api.routers import flow
 from api.state import AppState, get_state
 from matcher.freshness import stale_experts
@@ -26,7 +28,9 @@ router.include_router(flow.router)
 
 def _period(year: int | None, start: date | None, end: date | None) -> Period:
     if year is not None and (start or end):
-        raise ValueError("give either year or start/end, not both")
+        raise ApiError(422, "invalid_input", "give either year or start/end, not both")
+    if start and end and start > end:
+        raise ApiError(422, "invalid_input", f"start {start} is after end {end}")
     return Period.year(year) if year is not None else Period(start, end)
 
 
@@ -43,13 +47,16 @@ def _visible(principal: Principal, report: StatsReport) -> dict[str, Any]:
 @router.get("/v1/stats/stations", summary="Station and base statistics for a period")
 def station_stats(
     year: int | None = Query(None, ge=1990, le=2100),
-    start: date | None = Query(None),
-    end: date | None = Query(None),
+    start: Annotated[IsoDate | None, Query(description="First day (YYYY-MM-DD); not with year.")] = None,
+    end: Annotated[IsoDate | None, Query(description="Last day (YYYY-MM-DD), not before start.")] = None,
     principal: Principal = Depends(get_principal),
     state: AppState = Depends(get_state),
 ) -> dict[str, Any]:
     """Demands posted, recommended, contacted, negotiating, signed, docking and signing rates, experts
-    and projects introduced, contract amounts (万元) and median days to first contact."""
+    and projects introduced, contract amounts (万元) and median days to first contact.
+
+    The period is a ``year`` or ``start``/``end`` (either may be open), not both; ``start`` must not be
+    after ``end`` (422 otherwise)."""
     report = StatsCalculator(state.store).report(_period(year, start, end))
     return _visible(principal, report)
 

@@ -22,6 +22,7 @@ from matcher.store.codec import from_row, to_row
 from matcher.store.matches_api import MatchEvent, RecordNotFound
 from matcher.store.tables import RECORD_TABLES, match_events, matches
 from matcher.store.tables_flow import cooperations, demand_events
+from matcher.text_fields import NoteText
 
 _CHUNK = 500
 
@@ -47,9 +48,9 @@ class Cooperation(BaseModel):
     expert_id: str = Field(min_length=1, max_length=64)
     mode: CooperationMode
     start_date: date
-    contract_amount_wan: float | None = Field(default=None, ge=0)
+    contract_amount_wan: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     result: CooperationResult = CooperationResult.ONGOING
-    note: str = ""
+    note: NoteText = ""
 
 
 @dataclass(frozen=True)

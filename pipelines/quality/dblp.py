@@ -78,6 +78,18 @@ def _dense(entry: npt.NDArray[Any]) -> BoolMatrix:
     return np.asarray(matrix.toarray(), dtype=bool)
 
 
+_C1 = re.compile("[\u0080-\u009f]")
+
+
+def repair_c1(text: str) -> str:
+    """Windows-1252 punctuation that reached the file as C1 control characters, decoded as meant.
+
+    Two abstracts of the DBLP file hold U+0095 / U+0097 for a bullet and a dash; the product refuses
+    control characters at every boundary, so the builder reads them as the characters they stood for.
+    """
+    return _C1.sub(lambda m: bytes([ord(m.group())]).decode("cp1252", errors="replace"), text)
+
+
 def load_dblp(directory: Path | None = None) -> DblpData:
     """Load ``dblp.npz`` from the evaluation data folder.
 
@@ -92,7 +104,7 @@ def load_dblp(directory: Path | None = None) -> DblpData:
     with np.load(path, allow_pickle=True) as data, warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         data_obj = DblpData(
-            texts=[str(t) for t in data["T"]],
+            texts=[repair_c1(str(t)) for t in data["T"]],
             doc_author=_dense(data["A_da"]),
             query_tags=_dense(data["L_d"]),
             query_docs=np.asarray(data["L_d_mask"], dtype=np.int64),
