@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from embeddings.cache import EmbeddingCache
 from embeddings.encoders.base import Encoder
@@ -49,18 +50,22 @@ class PreparingMixin:
 
     cache: EmbeddingCache
 
-    @property
-    def encoder(self) -> Encoder:  # provided by Matcher
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by Matcher and IndexingMixin in the assembled class
 
-    @property
-    def analyzer(self) -> Analyzer:  # provided by Matcher
-        raise NotImplementedError
+        @property
+        def encoder(self) -> Encoder: ...
 
-    def index_records(
-        self, kind: CollectionKind, ids: Sequence[str], *, save: bool = True, analyzer: Analyzer | None = None
-    ) -> None:  # provided by IndexingMixin
-        raise NotImplementedError
+        @property
+        def analyzer(self) -> Analyzer: ...
+
+        def index_records(
+            self,
+            kind: CollectionKind,
+            ids: Sequence[str],
+            *,
+            save: bool = True,
+            analyzer: Analyzer | None = None,
+        ) -> None: ...
 
     def prepare_index(self, kind: CollectionKind, records: Sequence[Record]) -> PreparedIndex:
         """Analyse and embed records about to be written (no lock needed: the cache is thread-safe)."""

@@ -39,8 +39,12 @@ REQUIRED_TEXT_PATTERN = (
 """`TEXT_PATTERN` with at least one character that is not whitespace (values are stripped)."""
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
-EMAIL_PATTERN = r"^\s*([^@\s]+@[^@\s]+\.[^@\s]+)?\s*$"
-ORCID_PATTERN = r"^\s*(\d{4}-\d{4}-\d{4}-\d{3}[\dX])?\s*$"
+_EDGE = (
+    r"[ \t\n\r]*"  # what stripping removes around a value (spelled out: \s differs between regex dialects)
+)
+_ADDRESS_PART = rf"[^@\s{UNSTORABLE_CHARACTERS}]+"
+EMAIL_PATTERN = rf"^{_EDGE}({_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART})?{_EDGE}$"
+ORCID_PATTERN = rf"^{_EDGE}([0-9]{{4}}-[0-9]{{4}}-[0-9]{{4}}-[0-9]{{3}}[0-9X])?{_EDGE}$"
 
 TEXT_LIMITS = {
     "short": 300,

@@ -41,6 +41,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(f"{len(skipped)} PostgreSQL tests skipped. {POSTGRES_SKIP}", yellow=True)
 
 
+def database_url(backend: str, tmp_path: Path, schema: str) -> str:
+    """A fresh SQLite file under ``tmp_path``, or PostgreSQL tables in ``schema`` (see `postgres_url`)."""
+    return f"sqlite:///{tmp_path / 'store.db'}" if backend == "sqlite" else postgres_url(schema)
+
+
 def postgres_url(schema: str) -> str:
     """A PostgreSQL URL whose tables live in ``schema`` (created), one per xdist worker; skips without PG.
 

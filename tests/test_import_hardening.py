@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import httpx
 import openpyxl
 import pytest
-from conftest import postgres_url
+from conftest import database_url
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
@@ -338,11 +338,7 @@ def test_control_characters_are_located(tmp_path: Path, suffix: str) -> None:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    url = (
-        f"sqlite:///{tmp_path / 'import.db'}"
-        if request.param == "sqlite"
-        else postgres_url("haizhi_test_import")
-    )
+    url = database_url(request.param, tmp_path, "haizhi_test_import")
     store = Store(url)
     store.drop_schema()
     store.create_schema()

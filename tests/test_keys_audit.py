@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import httpx
 import openpyxl
 import pytest
-from conftest import postgres_url
+from conftest import database_url
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
 from typer.testing import CliRunner
 
@@ -43,11 +43,7 @@ def _plain(output: str) -> str:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    url = (
-        f"sqlite:///{tmp_path / 'store.db'}"
-        if request.param == "sqlite"
-        else postgres_url("haizhi_test_keys_audit")
-    )
+    url = database_url(request.param, tmp_path, "haizhi_test_keys_audit")
     cleaner = Store(url)
     cleaner.drop_schema()
     yield url
