@@ -13,7 +13,6 @@ create or change experts, organisations and sites.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,8 +20,6 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
 from api.errors import ApiError, forbidden, too_many_attempts
-from api.ratelimit import FailedAuthLimiter
-from api.settings import ApiSettings
 from api.state import AppState, get_state
 from matcher.records import Demand, Site
 from matcher.store.auth_api import ApiKey, KeyCheck, KeyVerdict
@@ -30,7 +27,6 @@ from matcher.store.auth_api import ApiKey, KeyCheck, KeyVerdict
 API_KEY_HEADER = "X-API-Key"
 CONTACT_ROLES = frozenset({"admin", "base"})
 _api_key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="hzk_… API key")
-_limiter_creation = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -97,22 +93,6 @@ def _token(request: Request, header_value: str | None) -> str | None:
     return None
 
 
-def auth_limiter(request: Request, settings: ApiSettings) -> FailedAuthLimiter:
-    """The app's failed-authentication limiter, created on first use from the API settings."""
-    limiter: FailedAuthLimiter | None = getattr(request.app.state, "auth_limiter", None)
-    if limiter is None:
-        with _limiter_creation:  # two first requests at once must share one limiter
-            limiter = getattr(request.app.state, "auth_limiter", None)
-            if limiter is None:
-                limiter = FailedAuthLimiter(
-                    settings.auth_failure_limit,
-                    settings.auth_failure_window_seconds,
-                    settings.auth_failure_max_addresses,
-                )
-                request.app.state.auth_limiter = limiter
-    return limiter
-
-
 def _utc(moment: datetime | None) -> str:
     return moment.isoformat(timespec="seconds") + "Z" if moment else "an unknown time"
 
@@ -145,7 +125,7 @@ def get_principal(
             `api.ratelimit`, checked before the key); 401 when the key is missing, unknown, revoked,
             expired or a rotated-out secret.
     """
-    limiter = auth_limiter(request, state.settings)
+    limiter = state.auth_limiter
     address = request.client.host if request.client else "unknown"
     retry_after = limiter.retry_after(address)
     if retry_after is not None:

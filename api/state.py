@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 
+from api.ratelimit import FailedAuthLimiter
 from api.settings import ApiSettings
 from matcher.service import Matcher
 from matcher.store import Store
@@ -67,6 +68,14 @@ class AppState:
     settings: ApiSettings
     matcher: Matcher
     lock: ReadWriteLock = field(default_factory=ReadWriteLock)
+    auth_limiter: FailedAuthLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.auth_limiter = FailedAuthLimiter(
+            self.settings.auth_failure_limit,
+            self.settings.auth_failure_window_seconds,
+            self.settings.auth_failure_max_addresses,
+        )
 
     @property
     def store(self) -> Store:
