@@ -22,7 +22,8 @@ def health(state: AppState = Depends(get_state)) -> HealthOut:
     """Whether the server runs, the indexed and stored experts and demands, and whether the index is behind.
 
     The index falls behind when records are written around the server (e.g. ``haizhi import`` without
-    ``--index`` while it runs); the check reads only rows changed since the last build (~50 ms at 100k).
+    ``--index`` while it runs); the check reads only rows changed since the last build (an indexed
+    ``row_updated_at``: milliseconds at 100k).
     """
     with state.lock.read():
         experts = len(state.matcher.collection("experts"))
