@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
 from embeddings.text import language_family
 from matcher.corpus import Corpus, CorpusEntry, age_in_days
@@ -57,8 +56,13 @@ FEATURE_LABELS: dict[str, tuple[str, str]] = {
 _FIRST_ENTRY_FEATURE = FEATURE_NAMES.index("concept_overlap")  # the rest come from the corpus entry
 
 
-class PairFeatureBuilder(BaseEstimator):
+@dataclass(frozen=True, kw_only=True)
+class PairFeatureBuilder:
     """Builds the feature matrix of one query's candidates.
+
+    A plain frozen settings object, not a scikit-learn estimator: it learns nothing (its output columns
+    are always `FEATURE_NAMES`) and reads a query analysis, candidates and a corpus rather than a
+    matrix; `dataclasses.replace` gives a copy with other settings.
 
     Args:
         freshness_half_life_days: profile age at which the freshness feature halves.
@@ -66,17 +70,9 @@ class PairFeatureBuilder(BaseEstimator):
         today: reference date for freshness (defaults to the current date at build time).
     """
 
-    def __init__(
-        self, freshness_half_life_days: float = 730.0, load_saturation: int = 5, today: date | None = None
-    ) -> None:
-        self.freshness_half_life_days = freshness_half_life_days
-        self.load_saturation = load_saturation
-        self.today = today
-
-    def fit(self, X: object = None, y: object = None) -> PairFeatureBuilder:
-        """Nothing to learn; records the output feature names."""
-        self.feature_names_out_ = np.array(FEATURE_NAMES)
-        return self
+    freshness_half_life_days: float = 730.0
+    load_saturation: int = 5
+    today: date | None = None
 
     def build(
         self,

@@ -20,6 +20,21 @@ FusionMethod = Literal["rrf", "weighted", "zscore"]
 FUSION_METHODS: tuple[str, ...] = ("rrf", "weighted", "zscore")
 
 
+def check_method(method: str) -> None:
+    """Refuse a fusion method that is not one of `FUSION_METHODS` (no silent fallback to one).
+
+    Raises:
+        ValueError: naming the method and the allowed ones.
+    """
+    if method not in FUSION_METHODS:
+        raise unknown_method(method)
+
+
+def unknown_method(method: str) -> ValueError:
+    """The error for a fusion method outside `FUSION_METHODS`."""
+    return ValueError(f"unknown fusion {method!r} (use one of {', '.join(FUSION_METHODS)})")
+
+
 def blind_mask(query_language: str, profile_languages: np.ndarray) -> np.ndarray:
     """Candidates whose profile language the need's BM25 cannot read (bilingual profiles never)."""
     if query_language == "bi":

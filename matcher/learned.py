@@ -27,18 +27,23 @@ from typing import Any, Literal
 import joblib
 import numpy as np
 import sklearn
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import Tags
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from embeddings.atomic import atomic_path, write_text_atomic
 from matcher.features import FEATURE_NAMES
+from matcher.rank import check_feature_matrix, record_fitted_input, served_feature_matrix
 
 MONOTONIC = {"freshness": 0, "load": -1}
 """Monotonic constraint per feature for the tree model (+1 unless listed)."""
 MODEL_FILE = "model.joblib"
+MODELS: tuple[str, ...] = ("hgb", "logistic")
 
 
 class LearnedRanker(BaseEstimator):
@@ -55,6 +60,11 @@ class LearnedRanker(BaseEstimator):
         C: inverse regularisation of the logistic model.
         relevant_grade: grade from which a pair is a positive for the logistic model.
         random_state: seed.
+
+    Attributes:
+        estimator_: the fitted scikit-learn model (a regressor, or scaler + logistic pipeline).
+        baseline_: the mean training row (the occlusion reference of `contributions`).
+        n_features_in_: the feature width seen by `fit` (always ``len(FEATURE_NAMES)``).
     """
 
     def __init__(
@@ -81,85 +91,97 @@ class LearnedRanker(BaseEstimator):
         self.relevant_grade = relevant_grade
         self.random_state = random_state
 
-    def fit(self, X: np.ndarray, y: np.ndarray | None = None, groups: object = None) -> LearnedRanker:
-        """Fit on pair features and grades.
+    def __sklearn_tags__(self) -> Tags:
+        """scikit-learn tags: labels are required (`fit` refuses ``y=None``)."""
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
 
-        Called without ``y`` on an already trained ranker (as the service does when it loads one), only
-        the feature width is checked and the trained model is kept.
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> LearnedRanker:
+        """Fit on pair features and grades; a refit replaces the previous model.
 
         Raises:
-            ValueError: on a wrong feature width, or when an untrained ranker gets no labels or only
-                one class.
+            ValueError: without labels (``y`` is required), on an unknown ``model``, a wrong feature
+                width, as many labels as rows not given, or logistic labels of only one class. A
+                refused fit leaves the ranker as it was.
         """
-        X = _check_features(X)
         if y is None:
-            if not hasattr(self, "estimator_"):
-                raise ValueError("LearnedRanker.fit needs labels (grades) unless it is already trained")
-            return self
-        y = np.asarray(y, dtype=np.float64)
-        if len(y) != len(X):
-            raise ValueError(f"got {len(X)} feature rows but {len(y)} labels")
-        self.baseline_ = X.mean(axis=0)
-        if self.model == "hgb":
-            constraints = [MONOTONIC.get(n, 1) for n in FEATURE_NAMES] if self.monotonic else None
-            self.estimator_: Any = HistGradientBoostingRegressor(
-                max_iter=self.max_iter,
-                learning_rate=self.learning_rate,
-                max_leaf_nodes=self.max_leaf_nodes,
-                min_samples_leaf=self.min_samples_leaf,
-                l2_regularization=self.l2_regularization,
-                monotonic_cst=constraints,
-                random_state=self.random_state,
-            ).fit(X, y)
-        elif self.model == "logistic":
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None: "
+                "fit needs labels (grades), one per feature row"
+            )
+        if self.model not in MODELS:
+            raise ValueError(f"unknown model {self.model!r}; use one of {', '.join(MODELS)}")
+        features = check_feature_matrix(self, X)
+        grades = column_or_1d(check_array(y, ensure_2d=False, dtype=np.float64), warn=True)
+        if len(grades) != len(features):
+            raise ValueError(f"got {len(features)} feature rows but {len(grades)} labels")
+        estimator = self._fitted_model(features, grades)
+        record_fitted_input(self, X)
+        self.baseline_ = features.mean(axis=0)
+        self.estimator_ = estimator
+        return self
+
+    def _fitted_model(self, X: np.ndarray, y: np.ndarray) -> Any:
+        """The underlying scikit-learn model of ``self.model``, fitted on ``X`` and ``y``."""
+        if self.model == "logistic":
             target = (y >= self.relevant_grade).astype(int)
             if len(set(target.tolist())) < 2:
                 raise ValueError(
                     f"logistic ranker: labels have no pair on both sides of grade {self.relevant_grade}"
                 )
-            self.estimator_ = make_pipeline(
-                StandardScaler(), LogisticRegression(C=self.C, max_iter=1000)
-            ).fit(X, target)
-        else:
-            raise ValueError(f"unknown model {self.model!r}; use 'hgb' or 'logistic'")
-        self.n_features_in_ = X.shape[1]
-        return self
+            return make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=1000)).fit(X, target)
+        constraints = [MONOTONIC.get(n, 1) for n in FEATURE_NAMES] if self.monotonic else None
+        return HistGradientBoostingRegressor(
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization,
+            monotonic_cst=constraints,
+            random_state=self.random_state,
+        ).fit(X, y)
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """Scores of the feature rows (higher is better)."""
-        X = _check_features(X)
-        if isinstance(self.estimator_, Pipeline):
-            return np.asarray(self.estimator_.decision_function(X), dtype=np.float64)
-        return np.asarray(self.estimator_.predict(X), dtype=np.float64)
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """Scores of the feature rows (higher is better).
 
-    def contributions(self, X: np.ndarray) -> np.ndarray:
+        Raises:
+            NotFittedError: before `fit`.
+        """
+        return self._score(self._served_features(X))
+
+    def contributions(self, X: ArrayLike) -> np.ndarray:
         """Per-feature contribution of each row (see the module docstring for the definition)."""
-        X = _check_features(X)
+        features = self._served_features(X)
         if isinstance(self.estimator_, Pipeline):
             scaler, logistic = self.estimator_[0], self.estimator_[-1]
-            return np.asarray(scaler.transform(X) * logistic.coef_[0], dtype=np.float64)
-        n, f = X.shape
-        occluded = np.repeat(X[np.newaxis], f, axis=0)  # (f, n, f): copy j has feature j at baseline
+            return np.asarray(scaler.transform(features) * logistic.coef_[0], dtype=np.float64)
+        n, f = features.shape
+        occluded = np.repeat(features[np.newaxis], f, axis=0)  # (f, n, f): copy j has feature j at baseline
         for j in range(f):
             occluded[j, :, j] = self.baseline_[j]
-        base = self.predict(X)
-        others = self.predict(occluded.reshape(f * n, f)).reshape(f, n)
+        base = self._score(features)
+        others = self._score(occluded.reshape(f * n, f)).reshape(f, n)
         return (base[np.newaxis] - others).T
 
     def feature_importance(self) -> dict[str, float]:
         """Mean absolute contribution per feature over the training baseline's neighbourhood (for reports)."""
+        check_is_fitted(self, ("estimator_", "baseline_"))
         probe = np.vstack(
             [self.baseline_, np.clip(self.baseline_ + 0.25, 0, 1), np.clip(self.baseline_ - 0.25, 0, 1)]
         )
         mean = np.abs(self.contributions(probe)).mean(axis=0)
         return {n: round(float(v), 4) for n, v in zip(FEATURE_NAMES, mean, strict=True)}
 
+    def _served_features(self, X: ArrayLike) -> np.ndarray:
+        check_is_fitted(self, ("estimator_", "baseline_"))
+        return served_feature_matrix(self, X)
 
-def _check_features(X: np.ndarray) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != len(FEATURE_NAMES):
-        raise ValueError(f"expected a (n, {len(FEATURE_NAMES)}) feature matrix, got shape {X.shape}")
-    return X
+    def _score(self, features: np.ndarray) -> np.ndarray:
+        """Model scores of already validated rows (the logistic model's decision function)."""
+        if isinstance(self.estimator_, Pipeline):
+            return np.asarray(self.estimator_.decision_function(features), dtype=np.float64)
+        return np.asarray(self.estimator_.predict(features), dtype=np.float64)
 
 
 def save_learned(ranker: LearnedRanker, directory: Path, *, info: dict[str, Any] | None = None) -> Path:

@@ -1,4 +1,9 @@
-"""Rankers over pair features, as scikit-learn estimators with JSON-serialisable parameters."""
+"""Rankers over pair features, as scikit-learn estimators with JSON-serialisable parameters.
+
+Both rankers follow scikit-learn's rules: ``__init__`` stores parameters, ``fit`` sets the state that
+ends in ``_``, ``predict`` and ``contributions`` use that state and raise ``NotFittedError`` before
+``fit``. Every serving path therefore holds a fitted ranker (`load_ranker`, `LinearRanker.fitted`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from embeddings.atomic import write_text_atomic
 from matcher.features import FEATURE_NAMES
@@ -39,6 +46,10 @@ class LinearRanker(BaseEstimator):
         language_fit: weight of the expert working in the demand's language.
         freshness: weight of a recently updated profile.
         load: weight of current open engagements (negative: busy experts rank lower).
+
+    Attributes:
+        coef_: the weights in `FEATURE_NAMES` order, fixed by `fit` (what `predict` uses).
+        n_features_in_: the feature width seen by `fit` (always ``len(FEATURE_NAMES)``).
     """
 
     def __init__(
@@ -73,26 +84,76 @@ class LinearRanker(BaseEstimator):
         self.freshness = freshness
         self.load = load
 
-    def fit(self, X: np.ndarray, y: object = None, groups: object = None) -> LinearRanker:
-        """Fix the coefficient vector from the parameters (a linear ranker learns nothing itself)."""
-        X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != len(FEATURE_NAMES):
-            raise ValueError(f"expected a (n, {len(FEATURE_NAMES)}) feature matrix, got shape {X.shape}")
-        self.coef_ = self._coefficients()
-        self.n_features_in_ = X.shape[1]
-        self.feature_names_in_ = np.array(FEATURE_NAMES, dtype=object)
+    def fit(self, X: ArrayLike, y: object = None) -> LinearRanker:
+        """Fix the coefficient vector ``coef_`` from the weight parameters.
+
+        A linear ranker learns nothing from the rows themselves: ``X`` only proves the feature width
+        (and, for a DataFrame, the column order), and ``y`` is ignored. `fitted` does this without data.
+
+        Raises:
+            ValueError: when ``X`` is empty, not finite, or not (n, len(FEATURE_NAMES)) wide.
+        """
+        check_feature_matrix(self, X)
+        coefficients = np.array([getattr(self, name) for name in FEATURE_NAMES], dtype=np.float64)
+        record_fitted_input(self, X)
+        self.coef_ = coefficients
         return self
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """Scores of the feature rows (higher is better)."""
-        return np.asarray(X, dtype=np.float64) @ self._coefficients()
+    def fitted(self) -> LinearRanker:
+        """This ranker fitted on one all-zero row of the right width (only the width matters to `fit`)."""
+        return self.fit(np.zeros((1, len(FEATURE_NAMES))))
 
-    def contributions(self, X: np.ndarray) -> np.ndarray:
-        """Per-feature contribution (weight × value) of each row; rows sum to `predict`."""
-        return np.asarray(X, dtype=np.float64) * self._coefficients()
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """Scores of the feature rows (higher is better): ``X @ coef_``.
 
-    def _coefficients(self) -> np.ndarray:
-        return np.array([getattr(self, name) for name in FEATURE_NAMES], dtype=np.float64)
+        Raises:
+            NotFittedError: before `fit` (or `fitted`).
+            ValueError: on rows of another width or with non-finite values.
+        """
+        return self._served_features(X) @ self.coef_
+
+    def contributions(self, X: ArrayLike) -> np.ndarray:
+        """Per-feature contribution (``coef_`` × value) of each row; rows sum to `predict`."""
+        return self._served_features(X) * self.coef_
+
+    def _served_features(self, X: ArrayLike) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        return served_feature_matrix(self, X)
+
+
+def check_feature_matrix(estimator: BaseEstimator, X: ArrayLike) -> np.ndarray:
+    """``X`` as a float64 feature matrix for `fit`, validated without changing the estimator.
+
+    scikit-learn's checks come first (empty, sparse, complex, non-finite, 1-D input get its usual
+    errors), then the ranking layer's fixed width and, for a DataFrame, its column names and order.
+
+    Raises:
+        ValueError: naming the shape or the columns that do not fit.
+    """
+    features = check_array(X, dtype=np.float64, estimator=estimator)
+    if features.shape[1] != len(FEATURE_NAMES):
+        raise ValueError(
+            f"{type(estimator).__name__}: expected a (n, {len(FEATURE_NAMES)}) feature matrix "
+            f"(columns {', '.join(FEATURE_NAMES)}), got shape {features.shape}"
+        )
+    columns = list(getattr(X, "columns", []))  # a DataFrame's column names
+    if columns and all(isinstance(c, str) for c in columns) and columns != list(FEATURE_NAMES):
+        raise ValueError(
+            f"{type(estimator).__name__}: feature columns {columns} differ from "
+            f"{list(FEATURE_NAMES)} (names and order must match)"
+        )
+    return features
+
+
+def record_fitted_input(estimator: BaseEstimator, X: ArrayLike) -> None:
+    """Set ``n_features_in_`` (and ``feature_names_in_`` for a DataFrame) once ``X`` is accepted."""
+    validate_data(estimator, X, reset=True, skip_check_array=True)
+
+
+def served_feature_matrix(estimator: BaseEstimator, X: ArrayLike) -> np.ndarray:
+    """``X`` as float64 for a fitted estimator's predict, checked against what it was fitted on."""
+    features: np.ndarray = validate_data(estimator, X, reset=False, dtype=np.float64)
+    return features
 
 
 def save_params(estimator: BaseEstimator, path: Path) -> None:
@@ -102,10 +163,7 @@ def save_params(estimator: BaseEstimator, path: Path) -> None:
 
 
 class Ranker(Protocol):
-    """What the service needs from a ranker: scores and per-feature contributions of feature rows."""
-
-    def fit(self, X: np.ndarray, y: Any = None, groups: Any = None) -> Any:
-        """Prepare (or check) the ranker for feature rows of this width."""
+    """What the service needs from a *fitted* ranker: scores and per-feature contributions of rows."""
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Scores (higher is better)."""
@@ -120,8 +178,9 @@ class Ranker(Protocol):
 def load_ranker(path: Path) -> Ranker:
     """Load a ranker from JSON: `LinearRanker` params (`save_params`) or a learned-ranker manifest.
 
-    The file's ``class`` decides: ``LinearRanker`` → a `LinearRanker` with those weights;
+    The file's ``class`` decides: ``LinearRanker`` → a fitted `LinearRanker` with those weights;
     ``LearnedRanker`` → the trained model next to the manifest (`matcher.learned.load_learned`).
+    Either way the ranker returned is fitted, ready to `predict`.
 
     Raises:
         ValueError: if the file names another class or unknown parameters.
@@ -140,4 +199,18 @@ def load_ranker(path: Path) -> Ranker:
     unknown = set(params) - set(LinearRanker().get_params())
     if unknown:
         raise ValueError(f"{path}: unknown LinearRanker parameters {sorted(unknown)}")
-    return LinearRanker(**params)
+    return LinearRanker(**params).fitted()
+
+
+def serving_ranker(ranker: Ranker | None, params: Path | None) -> Ranker:
+    """The fitted ranker to serve: ``ranker`` if given, else the one in ``params``, else the defaults.
+
+    Raises:
+        NotFittedError: when ``ranker`` is an unfitted scikit-learn estimator (fail at start, not at
+            the first query).
+    """
+    if ranker is not None:
+        if isinstance(ranker, BaseEstimator):
+            check_is_fitted(ranker)
+        return ranker
+    return load_ranker(params) if params else LinearRanker().fitted()

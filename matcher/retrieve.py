@@ -16,7 +16,6 @@ from dataclasses import dataclass, fields
 from typing import Literal
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
 from embeddings.index.base import VectorIndex
 from embeddings.lexical import BM25Index
@@ -31,6 +30,7 @@ from matcher.item_scores import (
 )
 
 RetrievalMode = Literal["hybrid", "dense", "lexical"]
+RETRIEVAL_MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 
 
 @dataclass
@@ -78,8 +78,13 @@ class Candidates:
         return cls(**arrays)
 
 
-class HybridRetriever(BaseEstimator):
+@dataclass(frozen=True, kw_only=True)
+class HybridRetriever:
     """Retrieves and fuses candidates from the dense, item and lexical indexes.
+
+    A plain frozen settings object, not a scikit-learn estimator: it learns nothing from data (there is
+    no ``fit``) and works on indexes and a corpus rather than a feature matrix. Settings are checked at
+    construction; `dataclasses.replace` gives a checked copy with other settings.
 
     Args:
         mode: ``hybrid`` (both), ``dense`` or ``lexical`` only — the single modes are baselines
@@ -98,37 +103,32 @@ class HybridRetriever(BaseEstimator):
         lexical_item_weight: share of the decayed per-item BM25 in the fused lexical signal.
         lexical_item_decay: decay of the per-item BM25 sum.
         item_fanout: item neighbours fetched per dense candidate wanted (several items per expert).
+
+    Raises:
+        ValueError: on an unknown ``mode`` or ``fusion``, naming the allowed values.
     """
 
-    def __init__(
-        self,
-        mode: RetrievalMode = "hybrid",
-        fusion: fuse.FusionMethod = "zscore",
-        rrf_k: int = 60,
-        dense_candidates: int = 200,
-        lexical_candidates: int = 200,
-        dense_weight: float = 1.0,
-        lexical_weight: float = 1.0,
-        language_aware: bool = True,
-        item_weight: float = 1.0,
-        item_decay: float = 0.7,
-        lexical_item_weight: float = 1.0,
-        lexical_item_decay: float = 0.85,
-        item_fanout: int = 3,
-    ) -> None:
-        self.mode = mode
-        self.fusion = fusion
-        self.rrf_k = rrf_k
-        self.dense_candidates = dense_candidates
-        self.lexical_candidates = lexical_candidates
-        self.dense_weight = dense_weight
-        self.lexical_weight = lexical_weight
-        self.language_aware = language_aware
-        self.item_weight = item_weight
-        self.item_decay = item_decay
-        self.lexical_item_weight = lexical_item_weight
-        self.lexical_item_decay = lexical_item_decay
-        self.item_fanout = item_fanout
+    mode: RetrievalMode = "hybrid"
+    fusion: fuse.FusionMethod = "zscore"
+    rrf_k: int = 60
+    dense_candidates: int = 200
+    lexical_candidates: int = 200
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    language_aware: bool = True
+    item_weight: float = 1.0
+    item_decay: float = 0.7
+    lexical_item_weight: float = 1.0
+    lexical_item_decay: float = 0.85
+    item_fanout: int = 3
+
+    def __post_init__(self) -> None:
+        """Refuse unknown settings, at construction and on every `dataclasses.replace`."""
+        if self.mode not in RETRIEVAL_MODES:
+            raise ValueError(
+                f"unknown retrieval mode {self.mode!r} (use one of {', '.join(RETRIEVAL_MODES)})"
+            )
+        fuse.check_method(self.fusion)
 
     def retrieve(
         self,
@@ -152,8 +152,6 @@ class HybridRetriever(BaseEstimator):
         ``query_language`` is the need's language (``zh``, ``zh-tw``, ``en``, ``bi``) that decides which
         profiles BM25 can read.
         """
-        if self.fusion not in fuse.FUSION_METHODS:
-            raise ValueError(f"unknown fusion {self.fusion!r} (use one of {', '.join(fuse.FUSION_METHODS)})")
         dense_found = np.zeros(0, dtype=np.int64)
         if self.mode in ("hybrid", "dense") and len(dense_index):
             _, ids = dense_result or self.dense_search(dense_index, query_vector, allowed=allowed)
@@ -263,7 +261,9 @@ class HybridRetriever(BaseEstimator):
             )
         if self.fusion == "zscore":
             return self.dense_weight * fuse.zscore(dense) + self.lexical_weight * fuse.zscore(signal)
-        return self.dense_weight * fuse.minmax(dense) + self.lexical_weight * signal
+        if self.fusion == "weighted":
+            return self.dense_weight * fuse.minmax(dense) + self.lexical_weight * signal
+        raise fuse.unknown_method(self.fusion)  # refused at construction already; never a silent default
 
 
 def _or(values: np.ndarray, fallback: np.ndarray) -> np.ndarray:

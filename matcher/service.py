@@ -6,13 +6,13 @@ filters → pair features → ranker → explanation.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from sklearn.base import clone
 
 from embeddings.cache import EmbeddingCache
 from embeddings.encoders import create_encoder
@@ -26,7 +26,7 @@ from matcher.indexes import Collection, CollectionKind
 from matcher.indexing import IndexingMixin
 from matcher.prepared import PreparingMixin
 from matcher.profiles import Analysis, Analyzer, expert_block, expert_items
-from matcher.rank import LinearRanker, Ranker, load_ranker
+from matcher.rank import Ranker, serving_ranker
 from matcher.records import Demand, Expert
 from matcher.retrieve import HybridRetriever, RetrievalMode
 from matcher.store import Store
@@ -52,7 +52,7 @@ class Matcher(IndexingMixin, PreparingMixin):
         settings: data locations and matching configuration.
         store: an open store (created from the settings when omitted).
         encoder: the text encoder (created from ``settings.encoder`` when omitted).
-        ranker: the ranker (from ``settings.ranker_params`` or defaults when omitted).
+        ranker: a fitted ranker (from ``settings.ranker_params`` or the defaults when omitted).
         analyzer: text analyser (bundled glossary and catalogue when omitted).
     """
 
@@ -71,11 +71,8 @@ class Matcher(IndexingMixin, PreparingMixin):
         self.store.create_schema()
         self._encoder = encoder
         self._analyzer = analyzer
-        if ranker is None and self.settings.ranker_params:
-            ranker = load_ranker(self.settings.ranker_params)
-        # a loaded ranker is used as trained; the linear ranker needs no fitting to score
-        self.ranker: Ranker = ranker or LinearRanker()
-        self.features = PairFeatureBuilder().fit()
+        self.ranker: Ranker = serving_ranker(ranker, self.settings.ranker_params)
+        self.features = PairFeatureBuilder()
         self.retriever = HybridRetriever(
             fusion=self.settings.fusion,
             rrf_k=self.settings.rrf_k,
@@ -299,4 +296,4 @@ def _item_text(record: object, position: int) -> str | None:
 
 
 def _with_mode(retriever: HybridRetriever, mode: RetrievalMode) -> HybridRetriever:
-    return clone(retriever).set_params(mode=mode)
+    return dataclasses.replace(retriever, mode=mode)

@@ -12,6 +12,7 @@ ranker's weights on the winning fusion's candidates; a joint search would cost f
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
 
 from embeddings.atomic import write_text_atomic
 from matcher.config import Settings
@@ -129,14 +129,16 @@ def tune_linear(
 ) -> TuningResult:
     """Random search over `LinearRanker` weights on collected pairs, nested in demand folds."""
     candidates = sample_weights(n_iter, seed=seed)
-    per_candidate = [score_pairs(data, LinearRanker(**c).predict(data.X), gold, k=k) for c in candidates]
+    per_candidate = [
+        score_pairs(data, LinearRanker(**c).fitted().predict(data.X), gold, k=k) for c in candidates
+    ]
     return nested_search(candidates, per_candidate, n_splits=n_splits)
 
 
 def with_fusion(matcher: Matcher, fusion: Mapping[str, Any]) -> Matcher:
     """A shallow copy of the matcher (shared indexes and store) retrieving with other fusion settings."""
     variant = copy.copy(matcher)
-    variant.retriever = clone(matcher.retriever).set_params(**dict(fusion))
+    variant.retriever = dataclasses.replace(matcher.retriever, **dict(fusion))
     return variant
 
 

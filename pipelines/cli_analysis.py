@@ -189,7 +189,7 @@ def compare(
     from matcher.rank import LinearRanker, Ranker, load_ranker
 
     def ranker(spec: str) -> Ranker:
-        return LinearRanker().fit(data.X) if spec == "default" else load_ranker(Path(spec)).fit(data.X)
+        return LinearRanker().fitted() if spec == "default" else load_ranker(Path(spec))  # both fitted
 
     matcher = _matcher(data_dir)
     labels = read_gold(gold)

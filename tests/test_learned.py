@@ -40,11 +40,11 @@ def test_pairs_come_from_the_service_path(demo_matcher: Matcher, pairs: PairData
     demand = pairs.demands[0]
     served = demo_matcher.recommend(demand_id=demand, k=10, explain=False)
     rescored = score_pairs(
-        pairs.for_demands([demand]), LinearRanker().predict(pairs.for_demands([demand]).X), {}
+        pairs.for_demands([demand]), LinearRanker().fitted().predict(pairs.for_demands([demand]).X), {}
     )
     assert rescored == {}  # no gold given → nothing scored
     rows = pairs.for_demands([demand])
-    order = np.argsort(-LinearRanker().predict(rows.X), kind="stable")[:10]
+    order = np.argsort(-LinearRanker().fitted().predict(rows.X), kind="stable")[:10]
     assert [str(e) for e in rows.expert_ids[order]] == [r.id for r in served]
 
 
@@ -58,7 +58,7 @@ def test_folds_never_share_a_demand(pairs: PairData) -> None:
 
 
 def test_learned_ranker_beats_linear_on_held_out_demands(pairs: PairData, gold: dict) -> None:
-    linear = score_pairs(pairs, LinearRanker().predict(pairs.X), gold)
+    linear = score_pairs(pairs, LinearRanker().fitted().predict(pairs.X), gold)
     learned = cross_validate(
         lambda d, y: LearnedRanker(max_iter=80).fit(d.X, y), pairs, gold, gold, n_splits=4
     )

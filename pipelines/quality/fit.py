@@ -105,7 +105,11 @@ def format_fit(result: FitResult) -> str:
 
 
 def save_fitted(result: FitResult, path: Path) -> LinearRanker:
-    """Write the fitted weights as `LinearRanker` params JSON (loadable by ``HAIZHI_RANKER_PARAMS``)."""
-    ranker = LinearRanker(**result.weights)
+    """Write the fitted weights as `LinearRanker` params JSON (loadable by ``HAIZHI_RANKER_PARAMS``).
+
+    Returns:
+        The ranker with those weights, fitted (ready to `predict`).
+    """
+    ranker = LinearRanker(**result.weights).fitted()
     save_params(ranker, path)
     return ranker

@@ -164,7 +164,7 @@ class SuiteRunner:
         result: dict[str, dict[str, list[str]]] = {}
         for system in systems:
             mode, rank = _SYSTEM_MODES[system]
-            ranker = matcher.ranker if system == "final" else LinearRanker()
+            ranker = matcher.ranker if system == "final" else LinearRanker().fitted()
             with _using_ranker(matcher, ranker):
                 result[system] = {
                     demand.id: [
