@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from embeddings.text import language_family
 from matcher.metrics import (
@@ -35,6 +36,9 @@ from matcher.metrics import (
 from matcher.records import Demand
 from matcher.service import Matcher
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "PAIRS",
     "SYSTEMS",
@@ -42,6 +46,7 @@ __all__ = [
     "MetricRow",
     "evaluate_matcher",
     "format_table",
+    "metric_frame",
     "ndcg_at_k",
     "pair_view",
     "per_query_metrics",
@@ -273,6 +278,24 @@ def evaluate_matcher(
             )
         )  # fmt: skip
     return rows
+
+
+def metric_frame(rows: Sequence[MetricRow]) -> pd.DataFrame:
+    """Metric rows as a DataFrame, one column per `MetricRow` field.
+
+    Intervals, when computed, become ``<metric>_low`` / ``<metric>_high`` columns.
+    """
+    import pandas as pd  # lazily: only analysts need pandas, not the serving path
+
+    names = [f.name for f in fields(MetricRow) if f.name != "ci"]
+    bounds = [f"{m}_{end}" for m in METRIC_NAMES if any(m in r.ci for r in rows) for end in ("low", "high")]
+    flat = []
+    for row in rows:
+        values = {name: getattr(row, name) for name in names}
+        for metric, (low, high) in row.ci.items():
+            values |= {f"{metric}_low": low, f"{metric}_high": high}
+        flat.append(values)
+    return pd.DataFrame(flat, columns=names + bounds)
 
 
 def format_table(rows: Sequence[MetricRow], k: int = 10, *, exposure: bool = False) -> str:

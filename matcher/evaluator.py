@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matcher.metrics import (
     METRIC_NAMES,
@@ -31,6 +31,9 @@ from matcher.metrics import (
 from matcher.records import Demand, Expert
 from matcher.retrieve import RetrievalMode
 from matcher.service import Matcher
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 System = Callable[[str, str], Sequence[Any]]
 
@@ -60,11 +63,17 @@ class EvaluationResult:
     rankings: dict[str, list[str]] = field(default_factory=dict)
 
     def rows(self) -> list[dict[str, Any]]:
-        """One flat dict per metric (for ``pandas.DataFrame``)."""
+        """One flat dict per metric: system, metric, mean, ci_low, ci_high."""
         return [
             {"system": self.name, "metric": m, "mean": mean, "ci_low": low, "ci_high": high}
             for m, (mean, low, high) in self.summary.items()
         ]
+
+    def to_frame(self) -> pd.DataFrame:
+        """`rows` as a DataFrame (concatenate several systems' frames to compare them)."""
+        import pandas as pd  # lazily: only analysts need pandas, not the serving path
+
+        return pd.DataFrame(self.rows(), columns=["system", "metric", "mean", "ci_low", "ci_high"])
 
 
 class RankingEvaluator:

@@ -22,6 +22,7 @@ import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from matcher.catalog import Catalogue
 from matcher.corpus import Filters
@@ -30,7 +31,11 @@ from matcher.records import Demand, Site
 from matcher.service import Matcher, Recommendation
 from matcher.stats import BASE_KINDS, STATION_KINDS
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 NO_BASE = "(none)"
+REASONS = ("no_expert", "low_similarity", "no_field_expert")  # what makes a demand weak (see above)
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,13 @@ class GapRow:
         """Weak demands per available expert (+1, so an empty field still ranks by its demand)."""
         return round(self.weak_demands / (1 + self.supply), 4)
 
-    def as_dict(self) -> dict[str, object]:
-        """Plain values for JSON and spreadsheets."""
+    @property
+    def weak_share(self) -> float:
+        """Share of the open demands that are weak (0 when there are none)."""
+        return self.weak_demands / self.open_demands if self.open_demands else 0.0
+
+    def row(self) -> dict[str, object]:
+        """Every figure unrounded, with one column per weakness reason (`REASONS`) counting its demands."""
         return {
             "scope": self.scope,
             "field": self.field,
@@ -82,9 +92,18 @@ class GapRow:
             "industry": self.industry,
             "open_demands": self.open_demands,
             "weak_demands": self.weak_demands,
-            "weak_share": round(self.weak_demands / self.open_demands, 4) if self.open_demands else 0.0,
+            "weak_share": self.weak_share,
             "supply_experts": self.supply,
             "gap_score": self.gap_score,
+            "mean_top_dense": self.mean_top_dense,
+            **{reason: self.reasons[reason] for reason in REASONS},
+        }
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain values for JSON and spreadsheets: shares rounded to 4 places, the reasons as one text."""
+        plain = {name: value for name, value in self.row().items() if name not in REASONS}
+        return plain | {
+            "weak_share": round(self.weak_share, 4),
             "mean_top_dense": round(self.mean_top_dense, 4),
             "reasons": "; ".join(f"{k} {v}" for k, v in sorted(self.reasons.items())),
         }
@@ -99,6 +118,13 @@ class GapReport:
     overall: list[GapRow]
     by_base: dict[str, list[GapRow]]
     demands: list[DemandGap]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The overall rows, then each base's, with `GapRow.row` columns (``scope`` tells them apart)."""
+        import pandas as pd  # lazily: only analysts need pandas, not the serving path
+
+        rows = [*self.overall, *(row for base_rows in self.by_base.values() for row in base_rows)]
+        return pd.DataFrame([row.row() for row in rows], columns=list(GapRow("", "", "", "", "").row()))
 
 
 class GapAnalyzer:

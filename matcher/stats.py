@@ -24,10 +24,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from matcher.records import Demand, MatchStatus, Site, SiteKind
 from matcher.store import MatchEvent, Store
 from matcher.store.flow_api import Cooperation
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STATION_KINDS = (SiteKind.STATION, SiteKind.OVERSEAS_STATION)
 BASE_KINDS = (SiteKind.BASE, SiteKind.OFFSHORE_BASE)
@@ -90,8 +94,8 @@ class ScopeStats:
         """签约率: signed / posted (0 when nothing was posted)."""
         return self.signed / self.demands_posted if self.demands_posted else 0.0
 
-    def as_dict(self) -> dict[str, object]:
-        """Plain values for JSON and spreadsheets (rates rounded to 4 places)."""
+    def row(self) -> dict[str, object]:
+        """Every figure unrounded, in report column order (the rates after the funnel counts)."""
         return {
             "scope_id": self.scope_id,
             "name": self.name,
@@ -102,12 +106,20 @@ class ScopeStats:
             "contacted": self.contacted,
             "negotiating": self.negotiating,
             "signed": self.signed,
-            "docking_rate": round(self.docking_rate, 4),
-            "signing_rate": round(self.signing_rate, 4),
+            "docking_rate": self.docking_rate,
+            "signing_rate": self.signing_rate,
             "experts_introduced": self.experts_introduced,
             "projects_introduced": self.projects_introduced,
-            "contract_amount_wan": round(self.contract_amount_wan, 2),
+            "contract_amount_wan": self.contract_amount_wan,
             "median_days_to_first_contact": self.median_days_to_first_contact,
+        }
+
+    def as_dict(self) -> dict[str, object]:
+        """`row` for JSON and spreadsheets: rates rounded to 4 places, amounts to 2."""
+        return self.row() | {
+            "docking_rate": round(self.docking_rate, 4),
+            "signing_rate": round(self.signing_rate, 4),
+            "contract_amount_wan": round(self.contract_amount_wan, 2),
         }
 
 
@@ -130,6 +142,19 @@ class StatsReport:
     stations: list[ScopeStats] = field(default_factory=list)
     bases: list[ScopeStats] = field(default_factory=list)
     overall: ScopeStats = field(default_factory=lambda: ScopeStats("all", "全部 / all", "overall"))
+
+    @property
+    def scopes(self) -> list[ScopeStats]:
+        """Stations, then bases, then the overall figures."""
+        return [*self.stations, *self.bases, self.overall]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per scope (`scopes` order) with `ScopeStats.row` columns, unrounded."""
+        import pandas as pd  # lazily: only analysts need pandas, not the serving path
+
+        frame = pd.DataFrame([scope.row() for scope in self.scopes], columns=list(self.overall.row()))
+        # an empty sum is the int 0 and an unknown median None: keep both columns numeric (NaN = none)
+        return frame.astype({"contract_amount_wan": float, "median_days_to_first_contact": float})
 
 
 def _progress(events: Iterable[MatchEvent], as_of: datetime | None) -> dict[str, _DemandProgress]:

@@ -10,7 +10,7 @@ import pytest
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.evaluate import evaluate_matcher, format_table, read_gold
+from matcher.evaluate import evaluate_matcher, format_table, metric_frame, read_gold
 from matcher.evaluator import RankingEvaluator, matcher_system
 from matcher.metrics import (
     average_precision,
@@ -94,6 +94,39 @@ def test_evaluate_matcher_intervals_and_industry_slices(demo_matcher: Matcher) -
     assert overall.queries == 40 and overall.ci["ndcg"][0] <= overall.ndcg <= overall.ci["ndcg"][1]
     assert any(r.pair.startswith("industry:") for r in rows)
     assert "[" in format_table(rows, exposure=True)
+
+
+def test_evaluation_result_frame_is_its_rows(demo_matcher: Matcher) -> None:
+    gold = {q: g for q, g in list(read_gold(DEMO_GOLD).items())[:10]}
+    evaluator = RankingEvaluator.from_matcher(demo_matcher, gold, bootstrap=50)
+    result = evaluator(matcher_system(demo_matcher, mode="lexical", rank=False), name="bm25")
+    frame = result.to_frame()
+    assert list(frame.columns) == ["system", "metric", "mean", "ci_low", "ci_high"]
+    assert frame.to_dict("records") == result.rows() and len(frame) == len(result.summary)
+    assert frame.set_index("metric").loc["ndcg", "mean"] == result.summary["ndcg"][0]
+
+
+METRIC_COLUMNS = ["system", "pair", "queries", "ndcg", "recall", "mrr", "map", "precision", "coverage",
+                  "gini", "top1_share"]  # fmt: skip
+
+
+def test_metric_frame_has_a_column_per_field_and_interval_bound(demo_matcher: Matcher) -> None:
+    gold = read_gold(DEMO_GOLD)
+    demands = [d for d in demo_matcher.store.list("demands") if isinstance(d, Demand)][:20]
+    pairs = ("all", "zh→en")
+    plain = evaluate_matcher(demo_matcher, demands, gold, systems=["bm25", "dense"], pairs=pairs)
+    frame = metric_frame(plain)
+    assert list(frame.columns) == METRIC_COLUMNS
+    assert frame.to_dict("records") == [{c: getattr(r, c) for c in METRIC_COLUMNS} for r in plain]
+    with_ci = evaluate_matcher(demo_matcher, demands, gold, systems=["dense"], pairs=pairs, bootstrap=50)
+    frame = metric_frame(with_ci)
+    bounds = [f"{m}_{end}" for m in ("ndcg", "map", "mrr", "recall", "precision") for end in ("low", "high")]
+    assert list(frame.columns) == METRIC_COLUMNS + bounds
+    for i, row in enumerate(with_ci):
+        assert [frame.loc[i, c] for c in METRIC_COLUMNS] == [getattr(row, c) for c in METRIC_COLUMNS]
+        assert (frame.loc[i, "ndcg_low"], frame.loc[i, "ndcg_high"]) == row.ci["ndcg"]
+        assert (frame.loc[i, "precision_low"], frame.loc[i, "precision_high"]) == row.ci["precision"]
+    assert list(metric_frame([]).columns) == METRIC_COLUMNS
 
 
 def test_lifecycle_gold_orders_stages_and_simulation_writes_events(

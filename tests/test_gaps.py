@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.gaps import GapAnalyzer
+from matcher.gaps import REASONS, GapAnalyzer
 from matcher.records import Demand, Expert, Site
 from matcher.service import Matcher
 from matcher.tagging import AutoTagger, industry_tagging_quality
@@ -44,6 +44,20 @@ def test_demo_gap_report_covers_every_open_demand(demo_gaps, demo_matcher: Match
     top = demo_gaps.overall[0]
     assert top.weak_demands >= 1 and top.gap_score == round(top.weak_demands / (1 + top.supply), 4)
     assert set(demo_gaps.by_base) <= {s.id for s in demo_matcher.store.list("sites")} | {"(none)"}
+
+
+def test_gap_frame_holds_every_row_unrounded(demo_gaps) -> None:  # type: ignore[no-untyped-def]
+    rows = [*demo_gaps.overall, *(r for base_rows in demo_gaps.by_base.values() for r in base_rows)]
+    frame = demo_gaps.to_frame()
+    common = ["scope", "field", "label_zh", "label_en", "industry", "open_demands", "weak_demands",
+              "weak_share", "supply_experts", "gap_score", "mean_top_dense"]  # fmt: skip
+    assert list(frame.columns) == [*common, "no_expert", "low_similarity", "no_field_expert"]
+    assert list(rows[0].as_dict()) == [*common, "reasons"]  # the JSON/xlsx shape is unchanged
+    assert frame.to_dict("records") == [r.row() for r in rows]
+    assert frame["mean_top_dense"].tolist() == [r.mean_top_dense for r in rows]  # not the 4-place copy
+    assert frame[list(REASONS)].to_numpy().sum() == sum(sum(r.reasons.values()) for r in rows)
+    overall = frame[frame["scope"] == "overall"]
+    assert overall["weak_demands"].sum() == sum(g.weak for g in demo_gaps.demands)
 
 
 def test_gap_xlsx_and_chart(demo_gaps, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

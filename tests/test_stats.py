@@ -130,6 +130,20 @@ def test_station_base_and_overall_figures_for_2025(store: Store) -> None:
     assert overall.median_days_to_first_contact == 7.0  # 2, 4, 10, 30
 
 
+def test_stats_frame_has_one_unrounded_row_per_scope(store: Store) -> None:
+    report = StatsCalculator(store).report(Period.year(2025))
+    frame = report.to_frame()
+    assert list(frame.columns) == list(report.overall.as_dict())
+    assert frame["scope_id"].tolist() == ["S1", "S2", "S3", "B1", "B2", "all"]
+    # pandas marks a missing base or median as NaN; back to None, every row is the scope's own figures
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    assert records == [scope.row() for scope in report.scopes]
+    s1 = frame.set_index("scope_id").loc["S1"]
+    assert s1["docking_rate"] == 2 / 3 and s1["signing_rate"] == 1 / 3  # as_dict shows 0.6667 / 0.3333
+    assert frame["median_days_to_first_contact"].dtype == float
+    assert frame["median_days_to_first_contact"].isna().tolist() == [False, False, True, False, True, False]
+
+
 def test_all_time_and_as_of_follow_the_history(store: Store) -> None:
     s1 = by_id(StatsCalculator(store).report().stations)["S1"]
     assert (s1.demands_posted, s1.contacted, s1.signed, s1.median_days_to_first_contact) == (4, 3, 2, 10.0)
