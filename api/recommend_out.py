@@ -49,7 +49,7 @@ def expert_out(
         rank=result.rank,
         expert_id=result.id,
         score=result.score,
-        features=result.features,
+        features={n: round(v, 4) for n, v in result.features.items()},
         explanation=explanation_out(result.explanation),
         expert=None if expert is None else ExpertOut.of(expert, contacts=principal.sees_contacts),
         match_status=status,

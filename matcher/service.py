@@ -256,7 +256,7 @@ class Matcher(IndexingMixin, PreparingMixin):
                 id=entry.id,
                 rank=position,
                 score=round(float(scores[i]), 6),
-                features={n: round(float(v), 4) for n, v in zip(FEATURE_NAMES, features[i], strict=True)},
+                features={n: float(v) for n, v in zip(FEATURE_NAMES, features[i], strict=True)},
                 explanation=explanation,
                 record=records.get(entry.id),  # type: ignore[arg-type]
             )

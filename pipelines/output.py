@@ -20,7 +20,7 @@ def recommendation_json(result: Recommendation, *, include_contacts: bool = Fals
         "id": result.id,
         "rank": result.rank,
         "score": result.score,
-        "features": result.features,
+        "features": {n: round(v, 4) for n, v in result.features.items()},
     }
     if result.explanation is not None:
         payload["explanation"] = asdict(result.explanation)

@@ -115,7 +115,7 @@ def test_linear_ranker_scores_are_weights_times_features(features: np.ndarray) -
     np.testing.assert_allclose(
         ranker.contributions(features).sum(axis=1), ranker.predict(features), rtol=1e-6
     )
-    only_load = LinearRanker(**{name: 0.0 for name in FEATURE_NAMES} | {"load": -1.0})
+    only_load = LinearRanker(**{name: 0.0 for name in FEATURE_NAMES} | {"load": -1.0}).fit(features)
     assert np.argsort(-only_load.predict(features)).tolist() == [0, 1, 2]  # the busiest last
 
 

@@ -93,8 +93,8 @@ def test_learned_model_round_trips_into_the_service(
     assert isinstance(served.ranker, LearnedRanker)
     top = served.recommend(demand_id=pairs.demands[0], k=5)
     expected = trained.predict(np.array([[r.features[n] for n in FEATURE_NAMES] for r in top]))
-    # features are rounded to 4 decimals in Recommendation, so a tree split may shift slightly
-    assert [r.score for r in top] == pytest.approx(expected.tolist(), abs=0.05)
+    # the served features are exactly the model's inputs: the scores match to their 6 places
+    assert [r.score for r in top] == [round(float(s), 6) for s in expected]
     assert top[0].explanation is not None and top[0].explanation.contributions
     (tmp_path / "learned" / "model.joblib").write_bytes(b"tampered")
     with pytest.raises(ValueError, match="checksum"):
