@@ -140,11 +140,17 @@ def measure(
 
 def start_server(data_dir: Path, port: int, timeout: float = 600.0) -> subprocess.Popen[bytes]:
     """Start ``haizhi serve`` in a subprocess and wait until /v1/health answers."""
-    import httpx
-
     command = [sys.executable, "-m", "pipelines.cli", "serve", "--data-dir", str(data_dir)]
     command += ["--port", str(port), "--log-level", "warning"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    return wait_until_healthy(subprocess.Popen(command, stdout=subprocess.DEVNULL), port, timeout)
+
+
+def wait_until_healthy(
+    process: subprocess.Popen[bytes], port: int, timeout: float
+) -> subprocess.Popen[bytes]:
+    """``process`` once /v1/health on 127.0.0.1:``port`` answers 200 (terminated if it never does)."""
+    import httpx
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import httpx
 
+from pipelines.loadtest import wait_until_healthy
+
 NEED = {"text": "需要固态电池电解质界面稳定性方面的专家", "k": 10}
 SCENARIOS = ("300k", "20k", "max")
 """A 300,000-character description, the longest allowed one (20,000), every text field at its limit."""
@@ -108,18 +110,7 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"]
     server = subprocess.Popen(command, env=env, cwd=data_dir)  # cwd: no stray .env file
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=5).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    server.terminate()
-    raise RuntimeError("the server did not start within 300 s")
+    return wait_until_healthy(server, port, timeout=300)
 
 
 def read_latencies(http: httpx.Client, count: int) -> list[float]:
