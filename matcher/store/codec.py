@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import fields
 from enum import Enum
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from matcher.records import RECORD_TYPES, Record
 from matcher.store.tables import is_list_field
+
+T = TypeVar("T")
 
 
 def record_type(kind: str) -> type[Record]:
@@ -71,3 +74,12 @@ def from_row(kind: str, row: Mapping[Any, Any]) -> Record:
         elif value is not None:
             data[name] = value
     return model.model_validate(data)
+
+
+def dataclass_from_row(cls: type[T], row: Mapping[Any, Any], **decoded: Any) -> T:
+    """A dataclass whose fields are named like the row's columns.
+
+    ``decoded`` gives the fields a column does not hold as they are (JSON text, 0/1 flags, NULL for "").
+    """
+    values = {f.name: row[f.name] for f in fields(cls) if f.init and f.name not in decoded}  # type: ignore[arg-type]
+    return cls(**values, **decoded)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from matcher.store.codec import dataclass_from_row
+
 DELIVERY_STATUSES = ("sending", "sent", "failed", "nothing_new", "no_contacts")
 RUN_STATUSES = ("running", "finished", "partial", "failed")
 SMTP_CHECK_STATUSES = ("ok", "failed", "skipped")
@@ -99,35 +101,24 @@ class SmtpCheck:
 
 def delivery_from_row(row: Mapping[Any, Any], *, with_message: bool = False) -> Delivery:
     """A `Delivery` from a ``nightly_deliveries`` row (message bytes only when asked for)."""
-    return Delivery(
-        run_date=row["run_date"],
-        base_id=row["base_id"],
-        run_id=row["run_id"],
-        status=row["status"],
-        message_id=row["message_id"],
+    return dataclass_from_row(
+        Delivery,
+        row,
         recipients=json.loads(row["recipients"]),
         refused=json.loads(row["refused"]),
         pairs=[SentPair(*p) for p in json.loads(row["pairs"])],
-        demands=row["demands"],
-        experts=row["experts"],
-        attempts=row["attempts"],
         error=row["error"] or "",
         reconciled=bool(row["reconciled"]),
-        updated_at=row["updated_at"],
         message=bytes(row["message"]) if with_message and row["message"] is not None else None,
     )
 
 
 def run_from_row(row: Mapping[Any, Any]) -> NightlyRun:
     """A `NightlyRun` from a ``nightly_runs`` row."""
-    return NightlyRun(
-        run_id=row["run_id"],
-        run_date=row["run_date"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        status=row["status"],
+    return dataclass_from_row(
+        NightlyRun,
+        row,
         dry_run=bool(row["dry_run"]),
-        base_filter=row["base_filter"],
         counts=json.loads(row["counts"] or "{}"),
         error=row["error"] or "",
     )
@@ -135,12 +126,10 @@ def run_from_row(row: Mapping[Any, Any]) -> NightlyRun:
 
 def smtp_check_from_row(row: Mapping[Any, Any]) -> SmtpCheck:
     """An `SmtpCheck` from a ``nightly_smtp_checks`` row."""
-    return SmtpCheck(
-        status=row["status"],
-        server=row["server"],
-        security=row["security"],
+    return dataclass_from_row(
+        SmtpCheck,
+        row,
         stage=row["stage"] or "",
         reason=row["reason"] or "",
-        checked_at=row["checked_at"],
         authenticated=bool(row["authenticated"]),
     )

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, DateTime, Index, Integer, String, Table, Text, inspect
 
 from matcher.store.base import utc_now
+from matcher.store.codec import dataclass_from_row
 from matcher.store.tables import metadata
 
 # Only the SHA-256 of a key's secret is stored; the secret itself is shown once, at creation.
@@ -162,33 +163,12 @@ def hash_secret(secret: str) -> str:
 
 def key_from_row(row: Mapping[Any, Any]) -> ApiKey:
     """An ``api_keys`` row as an `ApiKey` (without the secret hashes)."""
-    return ApiKey(
-        key_id=row["key_id"],
-        name=row["name"],
-        role=row["role"],
-        site_id=row["site_id"],
-        created_at=row["created_at"],
-        revoked_at=row["revoked_at"],
-        last_used_at=row["last_used_at"],
-        expires_at=row["expires_at"],
-        rotated_at=row["rotated_at"],
-        previous_secret_valid_until=row["previous_secret_valid_until"],
-    )
+    return dataclass_from_row(ApiKey, row)
 
 
 def entry_from_row(row: Mapping[Any, Any]) -> AuditEntry:
     """An ``audit_log`` row as an `AuditEntry` (detail decoded from JSON)."""
-    return AuditEntry(
-        at=row["at"],
-        key_id=row["key_id"],
-        actor=row["actor"],
-        role=row["role"],
-        site_id=row["site_id"],
-        action=row["action"],
-        target_kind=row["target_kind"],
-        target_id=row["target_id"],
-        detail=json.loads(row["detail"] or "{}"),
-    )
+    return dataclass_from_row(AuditEntry, row, detail=json.loads(row["detail"] or "{}"))
 
 
 def judge_key(row: Mapping[Any, Any], current: bool, now: datetime) -> KeyCheck:
