@@ -21,7 +21,7 @@ from fastapi.security import APIKeyHeader
 
 from api.errors import ApiError, forbidden, too_many_attempts
 from api.state import AppState, get_state
-from matcher.records import Demand, Site
+from matcher.domain.records import Demand, Site
 from matcher.store.auth_api import ApiKey, KeyCheck, KeyVerdict
 
 API_KEY_HEADER = "X-API-Key"

@@ -1,7 +1,7 @@
 """Request boundary: API bodies are validated strictly (exactly what the OpenAPI schema says).
 
 Records read from files accept delimited cells, country names and Chinese cooperation labels
-(`matcher.text_fields`); a JSON client gets the schema's shapes only, so generated clients and the
+(`matcher.domain.text_fields`); a JSON client gets the schema's shapes only, so generated clients and the
 server agree on what is valid.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from matcher.records import strict_input
+from matcher.domain.records import strict_input
 
 
 class StrictInputMiddleware:
-    """Validate records in every HTTP request as API bodies (`matcher.records.strict_input`)."""
+    """Validate records in every HTTP request as API bodies (`matcher.domain.records.strict_input`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

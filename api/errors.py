@@ -13,8 +13,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from matcher.ingest.importer import ImportFileError
 from matcher.store import InvalidTransition, RecordNotFound
-from pipelines.importer import ImportFileError
 
 log = logging.getLogger("haizhi.api")
 MAX_DETAILED_PROBLEMS = 1000

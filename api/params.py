@@ -1,6 +1,6 @@
 """Path and query parameters that state the project's text rule in the schema and enforce it.
 
-Every text parameter has a length limit and the text rule of `matcher.text_fields` (no control
+Every text parameter has a length limit and the text rule of `matcher.domain.text_fields` (no control
 characters), so what the OpenAPI schema promises is exactly what the server accepts; ids follow the
 record id pattern (no record can have another id, so anything else is refused up front).
 """
@@ -14,8 +14,8 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import BeforeValidator
 
-from matcher.records import ID_PATTERN
-from matcher.text_fields import CodeText, LanguageText, SearchText
+from matcher.domain.records import ID_PATTERN
+from matcher.domain.text_fields import CodeText, LanguageText, SearchText
 
 __all__ = ["CodeText", "IdQuery", "IsoDate", "LanguageText", "SearchText", "id_path"]
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from matcher.records import Demand, Expert, Organization, Record, Site
+from matcher.domain.records import Demand, Expert, Organization, Record, Site
 
 
 def _patch_model(record_type: type[Record]) -> type[BaseModel]:

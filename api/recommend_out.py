@@ -8,9 +8,9 @@ from api.auth import Principal
 from api.schemas import DemandRecommendationOut, ExpertRecommendationOut, ExplanationOut
 from api.schemas_records import DemandOut, ExpertOut
 from api.state import AppState
-from matcher.corpus import Filters
-from matcher.explain import Explanation
-from matcher.records import Demand, Expert, MatchStatus
+from matcher.domain.records import Demand, Expert, MatchStatus
+from matcher.ranking.explain import Explanation
+from matcher.retrieval.corpus import Filters
 from matcher.service import Recommendation
 
 # A restricted key's expert → demands search ranks this many demands before keeping the visible ones.

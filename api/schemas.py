@@ -8,9 +8,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from api.schemas_records import DemandOut, ExpertOut
-from matcher.corpus import Filters
-from matcher.records import CooperationMode, MatchStatus
-from matcher.text_fields import (
+from matcher.domain.records import CooperationMode, MatchStatus
+from matcher.domain.text_fields import (
     REQUIRED_TEXT_PATTERN,
     CodeText,
     IdRef,
@@ -19,6 +18,7 @@ from matcher.text_fields import (
     ShortText,
     TextRule,
 )
+from matcher.retrieval.corpus import Filters
 
 
 def _as_utc(value: datetime) -> datetime:

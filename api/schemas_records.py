@@ -7,7 +7,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matcher.records import CooperationMode, DemandStatus, Expert, Organization, Record, SiteKind
+from matcher.domain.records import CooperationMode, DemandStatus, Expert, Organization, Record, SiteKind
 
 T = TypeVar("T")
 

@@ -15,8 +15,8 @@ from pydantic import ValidationError
 from api.auth import Principal
 from api.errors import ApiError, not_found
 from api.state import AppState
-from matcher.indexes import CollectionKind
-from matcher.records import RECORD_TYPES, Demand, Record
+from matcher.domain.records import RECORD_TYPES, Demand, Record
+from matcher.retrieval.collection import CollectionKind
 from matcher.store import UpsertResult
 
 INDEXED_KINDS = ("experts", "demands")

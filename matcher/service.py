@@ -14,23 +14,23 @@ from functools import cached_property
 
 import numpy as np
 
-from embeddings.cache import EmbeddingCache
+from embeddings.cache.store import EmbeddingCache
 from embeddings.encoders import create_encoder
 from embeddings.encoders.base import Encoder
 from embeddings.index.faiss_index import set_num_threads
+from matcher.catalogue.tagging import load_catalogue
 from matcher.config import Settings
-from matcher.corpus import Filters
-from matcher.explain import Explainer, Explanation
-from matcher.features import FEATURE_NAMES, PairFeatureBuilder
-from matcher.indexes import Collection, CollectionKind
-from matcher.indexing import IndexingMixin
-from matcher.prepared import PreparingMixin
-from matcher.profiles import Analysis, Analyzer, expert_block, expert_items
-from matcher.rank import Ranker, serving_ranker
-from matcher.records import Demand, Expert
-from matcher.retrieve import HybridRetriever, RetrievalMode
+from matcher.domain.records import Demand, Expert
+from matcher.ranking.explain import Explainer, Explanation
+from matcher.ranking.features import FEATURE_NAMES, PairFeatureBuilder
+from matcher.ranking.rankers import Ranker, serving_ranker
+from matcher.retrieval.collection import Collection, CollectionKind
+from matcher.retrieval.corpus import Filters
+from matcher.retrieval.hybrid import HybridRetriever, RetrievalMode
+from matcher.retrieval.maintenance import IndexingMixin
+from matcher.retrieval.prepared import PreparingMixin
+from matcher.retrieval.profiles import Analysis, Analyzer, expert_block, expert_items
 from matcher.store import Store
-from matcher.tagging import load_catalogue
 
 
 @dataclass

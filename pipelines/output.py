@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from embeddings.atomic import atomic_path
-from matcher.countries import country_name
-from matcher.records import Demand, Expert
+from matcher.domain.countries import country_name
+from matcher.domain.records import Demand, Expert
 from matcher.service import Recommendation
 
 

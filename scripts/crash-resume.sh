@@ -87,7 +87,7 @@ else
     echo "survivors: none (checked $(wc -w <<<"$pids") processes)"
 fi
 "$BIN/python" -c "
-from embeddings.cache import EmbeddingCache
+from embeddings.cache.store import EmbeddingCache
 from matcher.config import Settings
 print('cache entries kept by the checkpoints:', EmbeddingCache(Settings().cache_dir).count('use-multilingual-v3'))
 "

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from pipelines.loadtest import wait_until_healthy
+from pipelines.bench.loadtest import wait_until_healthy
 
 NEED = {"text": "需要固态电池电解质界面稳定性方面的专家", "k": 10}
 SCENARIOS = ("300k", "20k", "max")
@@ -50,8 +50,8 @@ class Outcome:
 
 def demo_texts(root: Path) -> str:
     """The demo demands' titles and descriptions, one after another (real Chinese need text)."""
-    from matcher.records import Demand
-    from pipelines.importer import read_records
+    from matcher.domain.records import Demand
+    from matcher.ingest.importer import read_records
 
     demands = read_records(root / "pipelines" / "demo" / "data" / "demands.csv", "demands")
     return "\n".join(f"{d.title}。{d.description}" for d in demands if isinstance(d, Demand))
@@ -86,8 +86,8 @@ def text_size(body: dict[str, object]) -> int:
 def build_data_dir(root: Path, data_dir: Path) -> str:
     """Import the demo data, index it and create an admin key; returns the key."""
     from matcher.config import Settings
+    from matcher.ingest.importer import import_file
     from matcher.service import Matcher
-    from pipelines.importer import import_file
 
     matcher = Matcher(Settings(data_dir=data_dir))
     for kind in ("organizations", "sites", "experts", "demands"):

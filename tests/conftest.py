@@ -12,7 +12,7 @@ import pytest
 from embeddings.encoders import create_encoder
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.corpus import CorpusEntry
+from matcher.retrieval.corpus import CorpusEntry
 from matcher.service import Matcher
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "pipelines" / "demo" / "data"
@@ -84,7 +84,7 @@ def use_encoder() -> Encoder:
 @pytest.fixture(scope="session")
 def demo_data_dir(tmp_path_factory: pytest.TempPathFactory, use_encoder: Encoder) -> Path:
     """A data directory with the bundled demo data imported and indexed (treat as read-only)."""
-    from pipelines.importer import import_file
+    from matcher.ingest.importer import import_file
 
     data_dir = tmp_path_factory.mktemp("demo-data")
     matcher = Matcher(Settings(data_dir=data_dir), encoder=use_encoder)

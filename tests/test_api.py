@@ -9,7 +9,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli import app as cli_app
+from pipelines.cli.main import app as cli_app
 
 NEED = "需要锂电池固态电解质方面的海外专家，解决界面阻抗问题"
 
@@ -185,7 +185,7 @@ def test_keys_cli_create_list_revoke(api_server: SimpleNamespace) -> None:
 def test_first_serve_creates_an_admin_key_file_once(tmp_path: Path) -> None:
     from matcher.config import Settings
     from matcher.store import Store
-    from pipelines.cli_api import ensure_admin_key
+    from pipelines.cli.serve import ensure_admin_key
 
     store = Store(Settings(data_dir=tmp_path).resolved_database_url)
     store.create_schema()

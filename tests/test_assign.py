@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from matcher.assign import (
+from matcher.ranking.assignment import (
     AssignmentProblem,
     Candidate,
     assign,

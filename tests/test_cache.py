@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.cache import EmbeddingCache, cache_key
+from embeddings.cache.store import EmbeddingCache, cache_key
 from embeddings.encoders.use import USEEncoder
 
 TEXTS = ["锂电池储能", "semiconductor packaging", "锂电池储能", "智能制造"]

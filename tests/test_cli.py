@@ -16,7 +16,11 @@ DEMO_DIR = Path(__file__).resolve().parents[1] / "pipelines" / "demo" / "data"
 def haizhi(*args: str, data_dir: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HAIZHI_DATA_DIR": str(data_dir)}
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True, env=env, timeout=600
+        [sys.executable, "-m", "pipelines.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"haizhi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -111,7 +115,7 @@ def test_dedup_reports_planted_duplicates_and_merges_chains(tmp_path: Path) -> N
     import csv
     import shutil
 
-    from pipelines.cli import merge_plan
+    from pipelines.cli.main import merge_plan
 
     assert sorted(merge_plan([("A", "B"), ("B", "C"), ("D", "E")])) == [("A", "B"), ("A", "C"), ("D", "E")]
     data_dir = tmp_path / "dedup"

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-from embeddings.cache import EmbeddingCache
+from embeddings.cache.store import EmbeddingCache
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.profiles import Analyzer
+from matcher.retrieval.profiles import Analyzer
 from matcher.service import Matcher
 from pipelines.demo.generator import generate_experts
 
@@ -31,7 +31,7 @@ CHECKPOINT_EVERY = 32  # small, so the first checkpoint lands while most of the 
 BUILD = """
 import sys
 from pathlib import Path
-from embeddings.cache import EmbeddingCache
+from embeddings.cache.store import EmbeddingCache
 from matcher.config import Settings
 from matcher.service import Matcher
 

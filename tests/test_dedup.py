@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from matcher.dedup import find_duplicates, merge_experts, name_keys, name_similarity
-from matcher.records import CooperationMode, Demand, Expert, MatchStatus
+from matcher.dedup.duplicates import find_duplicates, merge_experts, name_keys, name_similarity
+from matcher.domain.records import CooperationMode, Demand, Expert, MatchStatus
 from matcher.store import RecordNotFound, Store
 
 

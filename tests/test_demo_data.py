@@ -10,7 +10,7 @@ from pathlib import Path
 import opencc
 import pytest
 
-from matcher.records import Demand, Expert, Organization, Record, Site, SiteKind
+from matcher.domain.records import Demand, Expert, Organization, Record, Site, SiteKind
 from pipelines.demo.experts import PROFILE_SHARES
 from pipelines.demo.generator import DEFAULT_OUT, DemoData, generate_demo, generate_experts, main, write_demo
 from pipelines.demo.names import AFFILIATIONS

@@ -26,10 +26,10 @@ from sklearn.utils.estimator_checks import check_estimator
 from sklearn.utils.validation import check_is_fitted
 
 from matcher.config import Settings
-from matcher.features import FEATURE_NAMES, PairFeatureBuilder
-from matcher.learned import LearnedRanker
-from matcher.rank import LinearRanker, load_ranker, save_params
-from matcher.retrieve import HybridRetriever
+from matcher.ranking.features import FEATURE_NAMES, PairFeatureBuilder
+from matcher.ranking.learned import LearnedRanker
+from matcher.ranking.rankers import LinearRanker, load_ranker, save_params
+from matcher.retrieval.hybrid import HybridRetriever
 from matcher.service import Matcher
 
 WIDTH = len(FEATURE_NAMES)

@@ -10,9 +10,9 @@ import pytest
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.evaluate import evaluate_matcher, format_table, metric_frame, read_gold
-from matcher.evaluator import RankingEvaluator, matcher_system
-from matcher.metrics import (
+from matcher.domain.records import Demand, MatchStatus
+from matcher.evaluation.ir_evaluator import RankingEvaluator, matcher_system
+from matcher.evaluation.metrics import (
     average_precision,
     bootstrap_ci,
     concentration,
@@ -22,8 +22,8 @@ from matcher.metrics import (
     paired_test,
     precision_at_k,
 )
-from matcher.outcomes import gold_from_lifecycle, simulate_outcomes, simulate_path
-from matcher.records import Demand, MatchStatus
+from matcher.evaluation.offline import evaluate_matcher, format_table, metric_frame, read_gold
+from matcher.evaluation.outcomes import gold_from_lifecycle, simulate_outcomes, simulate_path
 from matcher.service import Matcher
 
 DEMO_GOLD = Path(__file__).resolve().parents[1] / "pipelines" / "demo" / "data" / "gold.csv"

@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 from conftest import corpus_entry
 
-from embeddings.glossary import Glossary
-from matcher.catalog import Catalogue
-from matcher.corpus import Corpus, CorpusEntry
-from matcher.explain import Explainer
-from matcher.features import FEATURE_NAMES, PairFeatureBuilder
-from matcher.profiles import Analysis
-from matcher.rank import LinearRanker
-from matcher.records import CooperationMode
-from matcher.retrieve import Candidates
+from embeddings.text.glossary import Glossary
+from matcher.catalogue.catalogue import Catalogue
+from matcher.domain.records import CooperationMode
+from matcher.ranking.explain import Explainer
+from matcher.ranking.features import FEATURE_NAMES, PairFeatureBuilder
+from matcher.ranking.rankers import LinearRanker
+from matcher.retrieval.corpus import Corpus, CorpusEntry
+from matcher.retrieval.hybrid import Candidates
+from matcher.retrieval.profiles import Analysis
 
 TODAY = date(2026, 6, 1)
 

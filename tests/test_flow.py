@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.flow import FlowError, ProjectFlow, derive_status, open_demands
-from matcher.records import Demand, DemandStatus, Expert, MatchStatus
+from matcher.domain.records import Demand, DemandStatus, Expert, MatchStatus
+from matcher.operations.flow import FlowError, ProjectFlow, derive_status, open_demands
 from matcher.service import Matcher
 from matcher.store import InvalidTransition, Store
-from pipelines.cli import app as cli_app
+from pipelines.cli.main import app as cli_app
 
 D, M = DemandStatus, MatchStatus
 BATTERY = "固态电池电解质界面阻抗，锂金属负极，硫化物固态电解质"

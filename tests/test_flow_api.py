@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import httpx
 
 from matcher.config import Settings
-from matcher.freshness import stale_experts
+from matcher.operations.freshness import stale_experts
 from matcher.store import Store
 
 NEED = "工业余热回收：需要有机朗肯循环（ORC）余热发电与能效诊断方面的海外专家"

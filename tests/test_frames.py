@@ -15,8 +15,12 @@ WITHOUT_PANDAS = """
 import sys
 
 sys.modules["pandas"] = None  # every `import pandas` from here on raises ImportError
-import matcher.evaluate, matcher.evaluator, matcher.gaps, matcher.pairs, matcher.service
-from matcher.stats import Period, ScopeStats, StatsReport
+import matcher.evaluation.ir_evaluator
+import matcher.evaluation.offline
+import matcher.operations.gaps
+import matcher.ranking.pairs
+import matcher.service
+from matcher.operations.stats import Period, ScopeStats, StatsReport
 
 report = StatsReport(Period(), stations=[ScopeStats("S1", "一站", "station", demands_posted=2, contacted=1)])
 assert report.stations[0].as_dict()["docking_rate"] == 0.5

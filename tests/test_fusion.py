@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from matcher import fusion as fuse
-from matcher.retrieve import HybridRetriever
+from matcher.retrieval import fusion as fuse
+from matcher.retrieval.hybrid import HybridRetriever
 
 
 def test_rrf_adds_both_lists_and_skips_absent_ranks() -> None:
@@ -130,8 +130,8 @@ def test_unknown_fusion_is_refused() -> None:
 from conftest import corpus_entry  # noqa: E402
 
 from embeddings.index.faiss_index import FaissIndex  # noqa: E402
-from embeddings.lexical import BM25Index  # noqa: E402
-from matcher.corpus import Corpus, item_ids  # noqa: E402
+from embeddings.lexical.bm25 import BM25Index  # noqa: E402
+from matcher.retrieval.corpus import Corpus, item_ids  # noqa: E402
 
 DIM = 4
 

@@ -9,15 +9,15 @@ import pytest
 from typer.testing import CliRunner
 
 from embeddings.encoders.base import Encoder
+from matcher.catalogue.tagging import AutoTagger, industry_tagging_quality
 from matcher.config import Settings
-from matcher.gaps import REASONS, GapAnalyzer
-from matcher.records import Demand, Expert, Site
+from matcher.domain.records import Demand, Expert, Site
+from matcher.ingest.importer import read_records
+from matcher.operations.gaps import REASONS, GapAnalyzer
 from matcher.service import Matcher
-from matcher.tagging import AutoTagger, industry_tagging_quality
-from pipelines.cli import app as cli_app
-from pipelines.importer import read_records
-from pipelines.reports_chart import gap_chart
-from pipelines.reports_xlsx import write_gaps_xlsx
+from pipelines.cli.main import app as cli_app
+from pipelines.reports.chart import gap_chart
+from pipelines.reports.xlsx import write_gaps_xlsx
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "pipelines" / "demo" / "data"
 

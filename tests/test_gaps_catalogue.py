@@ -8,14 +8,14 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from matcher.catalog import Catalogue
+from matcher.catalogue.catalogue import Catalogue
+from matcher.catalogue.tagging import catalogue_document, load_catalogue
 from matcher.config import Settings
-from matcher.records import Demand
+from matcher.domain.records import Demand
+from matcher.ingest.readers import ImportFileError
 from matcher.service import Matcher
-from matcher.tagging import catalogue_document, load_catalogue
-from pipelines.catalogue_io import COLUMNS, export_catalogue, read_catalogue
-from pipelines.cli import app as cli_app
-from pipelines.readers import ImportFileError
+from pipelines.cli.main import app as cli_app
+from pipelines.reports.catalogue_io import COLUMNS, export_catalogue, read_catalogue
 
 
 def edit_rows(path: Path, edits: dict[tuple[int, str], object]) -> None:

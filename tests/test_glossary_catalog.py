@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from embeddings.glossary import Glossary
-from embeddings.terms import TermMatcher
-from embeddings.tokenize import Tokenizer
-from matcher.catalog import Catalogue
+from embeddings.text.glossary import Glossary
+from embeddings.text.terms import TermMatcher
+from embeddings.text.tokenize import Tokenizer
+from matcher.catalogue.catalogue import Catalogue
 
 INDUSTRY_CODES = {
     "ngit", "ai", "semiconductors", "equipment", "materials", "new_energy", "biomedicine",

@@ -10,10 +10,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from matcher.records import CooperationMode, Demand, DemandStatus, Expert, Site, SiteKind
+from matcher.domain.records import CooperationMode, Demand, DemandStatus, Expert, Site, SiteKind
+from matcher.ingest.exporter import export_records
+from matcher.ingest.importer import ImportFileError, Problem, import_file, read_records
 from matcher.store import Store
-from pipelines.exporter import export_records
-from pipelines.importer import ImportFileError, Problem, import_file, read_records
 
 EXPERT_HEADER = "id,name,name_en,email,country,affiliation,fields,keywords,cooperation_modes,updated_at"
 EXPERT_ROWS = [
@@ -238,8 +238,8 @@ def test_csv_export_has_bom_for_excel(tmp_path: Path, store: Store) -> None:
 
 
 def test_format_doc_lists_every_field_and_alias() -> None:
-    from matcher.records import RECORD_TYPES
-    from pipelines.import_columns import aliases
+    from matcher.domain.records import RECORD_TYPES
+    from matcher.ingest.import_columns import aliases
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "import-format.md").read_text(encoding="utf-8")
     for kind, model in RECORD_TYPES.items():

@@ -22,9 +22,9 @@ from conftest import database_url
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.records import Expert
+from matcher.domain.records import Expert
+from matcher.ingest.importer import ImportFileError, Problem, import_file, read_records
 from matcher.store import Store
-from pipelines.importer import ImportFileError, Problem, import_file, read_records
 
 HEADER = "id,name,country,affiliation,keywords,bio"
 TRADITIONAL = [
@@ -352,7 +352,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def haizhi_import(path: Path, db_url: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HAIZHI_DATA_DIR": str(data_dir), "HAIZHI_DATABASE_URL": db_url}
     return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "import", "experts", str(path)],
+        [sys.executable, "-m", "pipelines.cli.main", "import", "experts", str(path)],
         capture_output=True,
         text=True,
         env=env,

@@ -17,9 +17,9 @@ from conftest import postgres_url
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.indexes import Collection
-from matcher.indexing import compare_with_store
-from matcher.records import Expert
+from matcher.domain.records import Expert
+from matcher.retrieval.collection import Collection
+from matcher.retrieval.maintenance import compare_with_store
 from matcher.service import Matcher
 from matcher.store import Store
 
@@ -98,7 +98,7 @@ def test_an_index_saved_without_a_store_stamp_is_compared_in_full(
 def test_cli_recommend_says_the_index_is_behind(data_dir: Path) -> None:
     _write_around_the_index(Store(Settings(data_dir=data_dir).resolved_database_url))
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "recommend", "氢燃料电池", "-k", "2", "--json"],
+        [sys.executable, "-m", "pipelines.cli.main", "recommend", "氢燃料电池", "-k", "2", "--json"],
         capture_output=True,
         text=True,
         env={**os.environ, "HAIZHI_DATA_DIR": str(data_dir)},

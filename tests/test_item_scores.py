@@ -10,11 +10,11 @@ import pytest
 from conftest import corpus_entry
 
 from embeddings.encoders.base import Encoder
-from embeddings.lexical import BM25Index
+from embeddings.lexical.bm25 import BM25Index
 from matcher.config import Settings
-from matcher.corpus import Corpus, item_ids, item_owner
-from matcher.item_scores import MAX_AGGREGATED, CandidateItems, aggregate_items, lexical_item_scores
-from matcher.records import Expert
+from matcher.domain.records import Expert
+from matcher.retrieval.corpus import Corpus, item_ids, item_owner
+from matcher.retrieval.item_scores import MAX_AGGREGATED, CandidateItems, aggregate_items, lexical_item_scores
 from matcher.service import Matcher
 
 

@@ -27,7 +27,7 @@ from matcher.config import Settings
 from matcher.store import RecordNotFound, Store
 from matcher.store.auth_api import KeyVerdict, hash_secret
 from matcher.store.tables_auth import audit_log
-from pipelines.cli import app as cli_app
+from pipelines.cli.main import app as cli_app
 
 PG_SCHEMA = "haizhi_test_keys_audit"  # not test_store's schema: the two may run at the same time
 T0 = datetime(2026, 6, 1, 12, 0, 0)

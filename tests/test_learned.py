@@ -13,14 +13,21 @@ import pytest
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.evaluate import read_gold
-from matcher.features import FEATURE_NAMES
-from matcher.learned import LearnedRanker, load_learned, save_learned
-from matcher.pairs import PairData, collect_pairs, cross_validate, demand_folds, mean_metric, score_pairs
-from matcher.rank import LinearRanker, load_ranker, save_params
-from matcher.records import Demand
+from matcher.domain.records import Demand
+from matcher.evaluation.offline import read_gold
+from matcher.ranking.features import FEATURE_NAMES
+from matcher.ranking.learned import LearnedRanker, load_learned, save_learned
+from matcher.ranking.pairs import (
+    PairData,
+    collect_pairs,
+    cross_validate,
+    demand_folds,
+    mean_metric,
+    score_pairs,
+)
+from matcher.ranking.rankers import LinearRanker, load_ranker, save_params
+from matcher.ranking.tuning import save_fusion, settings_with_tuning, tune_fusion, tune_linear
 from matcher.service import Matcher
-from matcher.tuning import save_fusion, settings_with_tuning, tune_fusion, tune_linear
 
 DEMO_GOLD = Path(__file__).resolve().parents[1] / "pipelines" / "demo" / "data" / "gold.csv"
 
@@ -148,7 +155,7 @@ def test_train_ranker_cli_installs_only_a_winner(demo_data_dir: Path, tmp_path: 
         [
             sys.executable,
             "-m",
-            "pipelines.cli",
+            "pipelines.cli.main",
             "train-ranker",
             "--source",
             "gold",
@@ -164,7 +171,7 @@ def test_train_ranker_cli_installs_only_a_winner(demo_data_dir: Path, tmp_path: 
     assert ("beats the current ranker" in run.stdout) == production.is_file()
     assert json.loads(production.read_text())["installed"] is True
     failing = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "train-ranker", "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "pipelines.cli.main", "train-ranker", "--data-dir", str(data_dir)],
         capture_output=True,
         text=True,
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.lexical import BM25Index
+from embeddings.lexical.bm25 import BM25Index
 
 DOCS = {
     10: ["锂电池", "电池", "储能", "电池"],

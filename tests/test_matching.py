@@ -9,8 +9,8 @@ import pytest
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.corpus import Filters
-from matcher.records import CooperationMode, Demand, Expert
+from matcher.domain.records import CooperationMode, Demand, Expert
+from matcher.retrieval.corpus import Filters
 from matcher.service import Matcher
 
 EXPERTS = [
@@ -222,7 +222,7 @@ def test_rebuild_reembeds_only_changed_records(matcher: Matcher) -> None:
 
 
 def test_ranker_params_change_ranking(matcher: Matcher, tmp_path: Path) -> None:
-    from matcher.rank import LinearRanker, load_ranker, save_params
+    from matcher.ranking.rankers import LinearRanker, load_ranker, save_params
 
     zeros = {name: 0.0 for name in LinearRanker().get_params()}
     ranker = LinearRanker().set_params(**{**zeros, "freshness": 5.0})
@@ -271,8 +271,8 @@ def test_sentence_transformers_backend_end_to_end(matcher: Matcher, tmp_path: Pa
 
 
 def test_glossary_change_reanalyses_without_reembedding(matcher: Matcher, tmp_path: Path) -> None:
-    from embeddings.glossary import DEFAULT_GLOSSARY_PATH, Glossary
-    from matcher.profiles import Analyzer
+    from embeddings.text.glossary import DEFAULT_GLOSSARY_PATH, Glossary
+    from matcher.retrieval.profiles import Analyzer
 
     edited = tmp_path / "glossary.tsv"
     extra = "medical_devices.force_feedback\tmedical_devices\t力反馈\tforce feedback\n"

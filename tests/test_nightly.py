@@ -24,9 +24,9 @@ from openpyxl import load_workbook
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.records import MatchStatus, Site
+from matcher.domain.records import MatchStatus, Site
 from matcher.service import Matcher
-from pipelines.nightly import FAIL_ENV, FAIL_EXIT_CODE, run_nightly
+from pipelines.nightly.run import FAIL_ENV, FAIL_EXIT_CODE, run_nightly
 
 RUN_DATE = date(2026, 3, 2)
 # small lists keep the suite fast; the limits still bind on the demo data
@@ -199,7 +199,7 @@ def _nightly_subprocess(data_dir: Path, port: int, fail_at: str) -> subprocess.C
         "HAIZHI_SMTP_PORT": str(port),
         **{f"HAIZHI_{k.upper()}": str(v) for k, v in NIGHTLY.items()},
     }
-    command = [sys.executable, "-m", "pipelines.cli", "nightly", "--date", RUN_DATE.isoformat()]
+    command = [sys.executable, "-m", "pipelines.cli.main", "nightly", "--date", RUN_DATE.isoformat()]
     return subprocess.run(
         [*command, "--data-dir", str(data_dir)], env=env, capture_output=True, text=True, timeout=300
     )

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 from matcher.config import Settings
 from matcher.store import Store
-from pipelines.cli import app
-from pipelines.cli_nightly import build_scheduler
+from pipelines.cli.main import app
+from pipelines.cli.nightly import build_scheduler
 
 runner = CliRunner()
 

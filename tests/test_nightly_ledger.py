@@ -13,7 +13,7 @@ import pytest
 from conftest import POSTGRES_SKIP
 from sqlalchemy import inspect
 
-from matcher.records import Demand, Expert, MatchStatus
+from matcher.domain.records import Demand, Expert, MatchStatus
 from matcher.store import Store
 from matcher.store.ledger_api import SentPair
 from matcher.store.ledger_records import SmtpCheck

@@ -25,10 +25,10 @@ from matcher.config import Settings
 from matcher.service import Matcher
 from matcher.store import Store
 from matcher.store.ledger_api import SentPair
-from pipelines.cli import app
-from pipelines.cli_nightly import LAST_RUN_FAILED_EXIT_CODE, SMTP_CHECK_EXIT_CODE, scheduled_run
-from pipelines.nightly import LOCK_NAME, NightlyReport, run_nightly
-from pipelines.notify import SmtpMailer
+from pipelines.cli.main import app
+from pipelines.cli.nightly import LAST_RUN_FAILED_EXIT_CODE, SMTP_CHECK_EXIT_CODE, scheduled_run
+from pipelines.nightly.notify import SmtpMailer
+from pipelines.nightly.run import LOCK_NAME, NightlyReport, run_nightly
 
 RUN_DATE = date(2026, 3, 2)
 NIGHTLY = {"nightly_k": 4, "nightly_depth": 10, "nightly_cap": 3, "nightly_org_limit": 2}

@@ -15,8 +15,8 @@ import pytest
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.features import FEATURE_NAMES
-from pipelines.cli_quality import suite_tasks
+from matcher.ranking.features import FEATURE_NAMES
+from pipelines.cli.quality import suite_tasks
 from pipelines.quality.report import format_markdown
 from pipelines.quality.runner import SINGLE_RETRIEVERS, SuiteRunner, TaskResult
 from pipelines.quality.tasks import EvalDataMissing, eval_data_dir

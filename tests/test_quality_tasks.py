@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from embeddings.text import is_han, to_simplified
+from embeddings.text.normalize import is_han, to_simplified
 from pipelines.quality.csl import CslBuild, build_csl, sentences
 from pipelines.quality.mixed import load_topic_needs
 from pipelines.quality.registry import TASK_NAMES, public_tasks

@@ -11,13 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from matcher.config import Settings
-from matcher.flow import ProjectFlow
-from matcher.records import Demand, Expert, MatchStatus, Site
-from matcher.station_eval import EvaluationConfig, evaluate_stations
-from matcher.stats import Period, StatsCalculator
+from matcher.domain.records import Demand, Expert, MatchStatus, Site
+from matcher.operations.flow import ProjectFlow
+from matcher.operations.station_eval import EvaluationConfig, evaluate_stations
+from matcher.operations.stats import Period, StatsCalculator
 from matcher.store import MatchEvent, Store
-from pipelines.cli import app as cli_app
-from pipelines.reports_xlsx import write_stats_xlsx
+from pipelines.cli.main import app as cli_app
+from pipelines.reports.xlsx import write_stats_xlsx
 
 S = MatchStatus
 # (demand, expert, status, when) — the whole match history of the fixture

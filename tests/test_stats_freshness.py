@@ -10,11 +10,11 @@ import openpyxl
 from typer.testing import CliRunner
 
 from matcher.config import Settings
-from matcher.freshness import add_months, expert_freshness, months_between, stale_experts
-from matcher.records import Demand, Expert, MatchStatus
+from matcher.domain.records import Demand, Expert, MatchStatus
+from matcher.operations.freshness import add_months, expert_freshness, months_between, stale_experts
 from matcher.store import MatchEvent, Store
-from pipelines.cli import app as cli_app
-from pipelines.reports_xlsx import write_stale_xlsx
+from pipelines.cli.main import app as cli_app
+from pipelines.reports.xlsx import write_stale_xlsx
 
 AS_OF = date(2026, 7, 31)
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import postgres_url
 from sqlalchemy import inspect
 
-from matcher.records import Demand, Expert, MatchStatus, Organization, Site
+from matcher.domain.records import Demand, Expert, MatchStatus, Organization, Site
 from matcher.store import (
     CURRENT_SCHEMA_VERSION,
     InvalidTransition,

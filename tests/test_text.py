@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from embeddings.text import content_hash, detect_language, language_family, normalize, to_simplified
-from embeddings.tokenize import Tokenizer, default_chinese_stopwords, default_english_stopwords, stem
+from embeddings.text.normalize import content_hash, detect_language, language_family, normalize, to_simplified
+from embeddings.text.tokenize import Tokenizer, default_chinese_stopwords, default_english_stopwords, stem
 
 
 def test_normalize_folds_traditional_full_width_case_and_spaces() -> None:
@@ -131,8 +131,8 @@ def test_bundled_stopwords_do_not_hold_domain_words() -> None:
 
 
 def test_the_encoder_reads_chinese_as_simplified_while_language_stays_traditional() -> None:
-    from matcher.profiles import Analyzer, embedding_text
-    from matcher.records import Expert
+    from matcher.domain.records import Expert
+    from matcher.retrieval.profiles import Analyzer, embedding_text
 
     assert embedding_text("固態電池與電解質") == "固态电池与电解质"
     assert embedding_text("Solid-state batteries") == "Solid-state batteries"

@@ -13,12 +13,12 @@ import pytest
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.evaluate import read_gold
-from matcher.features import FEATURE_NAMES
-from matcher.learned import LearnedRanker
-from matcher.pairs import PairData, collect_pairs
-from matcher.rank import LinearRanker, Ranker
-from matcher.records import Demand
+from matcher.domain.records import Demand
+from matcher.evaluation.offline import read_gold
+from matcher.ranking.features import FEATURE_NAMES
+from matcher.ranking.learned import LearnedRanker
+from matcher.ranking.pairs import PairData, collect_pairs
+from matcher.ranking.rankers import LinearRanker, Ranker
 from matcher.service import Matcher, Recommendation
 
 DEMO_GOLD = Path(__file__).resolve().parents[1] / "pipelines" / "demo" / "data" / "gold.csv"

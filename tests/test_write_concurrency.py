@@ -24,8 +24,8 @@ import pytest
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.indexes import record_hash
-from matcher.records import TEXT_LIMITS, Demand
+from matcher.domain.records import TEXT_LIMITS, Demand
+from matcher.retrieval.collection import record_hash
 from matcher.service import Matcher
 
 NEED = {"text": "需要固态电池电解质界面稳定性方面的专家", "k": 10}

@@ -15,7 +15,7 @@ from api.params import SearchText
 from api.schemas_records import Page, WriteResult
 from api.state import AppState
 from api.writes import SINGULAR, check_write_scope, get_record, patched, save_records
-from matcher.records import Record
+from matcher.domain.records import Record
 
 OutT = TypeVar("OutT", bound=BaseModel)
 

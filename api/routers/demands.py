@@ -16,7 +16,7 @@ from api.schemas import FiltersIn, RecommendOut
 from api.schemas_records import DemandOut, Page, WriteResult
 from api.state import AppState, get_state
 from api.writes import get_record
-from matcher.records import CooperationMode, CountryCode, Demand, DemandStatus, Record, Site, SiteKind
+from matcher.domain.records import CooperationMode, CountryCode, Demand, DemandStatus, Record, Site, SiteKind
 
 router = APIRouter(prefix="/v1/demands", tags=["demands"])
 DemandId = id_path("Demand id, e.g. D0001.")

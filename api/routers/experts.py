@@ -15,7 +15,7 @@ from api.schemas import ExpertDemandsOut
 from api.schemas_records import ExpertOut, Page, WriteResult
 from api.state import AppState, get_state
 from api.writes import get_record
-from matcher.records import Expert, Record
+from matcher.domain.records import Expert, Record
 
 router = APIRouter(prefix="/v1/experts", tags=["experts"])
 ExpertId = id_path("Expert id, e.g. EX0001.")

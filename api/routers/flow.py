@@ -14,9 +14,9 @@ from api.params import IdQuery, id_path
 from api.schemas import UtcDateTime
 from api.state import AppState, get_state
 from api.writes import get_record
-from matcher.flow import Cooperation, CooperationResult, DemandEvent, FlowError, ProjectFlow
-from matcher.records import CooperationMode, Demand, DemandStatus, MatchStatus
-from matcher.text_fields import IdRef, NoteText
+from matcher.domain.records import CooperationMode, Demand, DemandStatus, MatchStatus
+from matcher.domain.text_fields import IdRef, NoteText
+from matcher.operations.flow import Cooperation, CooperationResult, DemandEvent, FlowError, ProjectFlow
 
 router = APIRouter(tags=["project flow"])
 DemandId = id_path("Demand id.")

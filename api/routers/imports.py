@@ -16,8 +16,8 @@ from api.errors import ApiError, forbidden
 from api.schemas import ImportOut
 from api.state import AppState, get_state
 from api.writes import save_records
-from matcher.records import Demand, Record, lenient_input
-from pipelines.importer import ImportFileError, read_records
+from matcher.domain.records import Demand, Record, lenient_input
+from matcher.ingest.importer import ImportFileError, read_records
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 ImportKind = Literal["experts", "organizations", "sites", "demands"]

@@ -10,8 +10,8 @@ from api.params import IdQuery, id_path
 from api.schemas import MatchEventOut, MatchIn, MatchOut
 from api.state import AppState, get_state
 from api.writes import get_record
-from matcher.flow import ProjectFlow
-from matcher.records import Demand, Match, MatchStatus
+from matcher.domain.records import Demand, Match, MatchStatus
+from matcher.operations.flow import ProjectFlow
 from matcher.store import check_transition
 
 router = APIRouter(prefix="/v1/matches", tags=["matches"])

@@ -13,7 +13,7 @@ from api.routers.common import PageParams, create_one, list_page, page_params, u
 from api.schemas_records import OrganizationOut, Page, WriteResult
 from api.state import AppState, get_state
 from api.writes import get_record
-from matcher.records import Organization, Record
+from matcher.domain.records import Organization, Record
 
 router = APIRouter(prefix="/v1/organizations", tags=["organizations"])
 OrganizationId = id_path("Organisation id, e.g. ORG001.")

@@ -10,7 +10,7 @@ from api.recommend_out import recommend_experts
 from api.schemas import RecommendIn, RecommendOut
 from api.state import AppState, get_state
 from api.writes import get_record
-from matcher.records import Demand
+from matcher.domain.records import Demand
 
 router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
 

@@ -12,7 +12,7 @@ from api.routers.common import PageParams, create_one, list_page, page_params, u
 from api.schemas_records import Page, SiteOut, WriteResult
 from api.state import AppState, get_state
 from api.writes import get_record
-from matcher.records import Record, Site, SiteKind
+from matcher.domain.records import Record, Site, SiteKind
 
 router = APIRouter(prefix="/v1/sites", tags=["sites"])
 SiteId = id_path("Site id, e.g. B-GZ or ST001.")

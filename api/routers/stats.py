@@ -17,10 +17,10 @@ from api.errors import ApiError
 from api.params import IsoDate
 from api.routers import flow
 from api.state import AppState, get_state
-from matcher.freshness import stale_experts
-from matcher.gaps import GapAnalyzer
-from matcher.station_eval import EvaluationConfig, evaluate_stations
-from matcher.stats import Period, StatsCalculator, StatsReport
+from matcher.operations.freshness import stale_experts
+from matcher.operations.gaps import GapAnalyzer
+from matcher.operations.station_eval import EvaluationConfig, evaluate_stations
+from matcher.operations.stats import Period, StatsCalculator, StatsReport
 
 router = APIRouter(tags=["operations"])
 router.include_router(flow.router)
@@ -67,7 +67,7 @@ def station_evaluation(
     principal: Principal = Depends(get_principal),
     state: AppState = Depends(get_state),
 ) -> dict[str, Any]:
-    """Scores with their components, weights and the review threshold (see matcher.station_eval)."""
+    """Scores with their components, weights and the review threshold (matcher.operations.station_eval)."""
     config = EvaluationConfig.load(state.settings.matcher.station_evaluation)
     report = StatsCalculator(state.store).report(Period.year(year))
     sees = principal.station_ids

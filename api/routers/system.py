@@ -12,7 +12,7 @@ from api.auth import Principal, get_principal
 from api.schemas import AuditOut, CatalogOut, HealthOut, LabelOut, MeOut
 from api.state import AppState, get_state
 from embeddings.index.base import MANIFEST_FILE
-from matcher.records import COOPERATION_LABELS_ZH
+from matcher.domain.records import COOPERATION_LABELS_ZH
 
 router = APIRouter(prefix="/v1", tags=["system"])
 

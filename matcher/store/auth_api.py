@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from matcher.records import SiteKind
+from matcher.domain.records import SiteKind
 from matcher.store.base import StoreBase, utc_now
 from matcher.store.matches_api import RecordNotFound
 from matcher.store.tables import RECORD_TABLES

@@ -10,7 +10,7 @@ from enum import Enum
 from functools import cache
 from typing import Any, TypeVar
 
-from matcher.records import RECORD_TYPES, Record
+from matcher.domain.records import RECORD_TYPES, Record
 from matcher.store.tables import is_list_field
 
 T = TypeVar("T")

@@ -1,7 +1,7 @@
 """Project flow storage: demand status changes with history, and cooperation records (合作).
 
 `FlowMixin` is one of the bases of `matcher.store.Store`. The flow rules themselves (which match
-statuses move a demand where) live in `matcher.flow`; this module only stores what it decides.
+statuses move a demand where) live in `matcher.operations.flow`; this module only stores what it decides.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from matcher.records import CooperationMode, Demand, DemandStatus, MatchStatus
+from matcher.domain.records import CooperationMode, Demand, DemandStatus, MatchStatus
+from matcher.domain.text_fields import NoteText
 from matcher.store.base import StoreBase, utc_now
 from matcher.store.codec import from_row, to_row
 from matcher.store.matches_api import MatchEvent, RecordNotFound
 from matcher.store.tables import RECORD_TABLES, match_events, matches
 from matcher.store.tables_flow import cooperations, demand_events
-from matcher.text_fields import NoteText
 
 _CHUNK = 500
 
@@ -109,8 +109,8 @@ class FlowMixin(StoreBase):
     ) -> DemandEvent | None:
         """Write a demand's new status and append a history event, in one transaction.
 
-        Validation of the move belongs to `matcher.flow`; this only stores it. Returns None (and writes
-        nothing) when the demand already has ``status``.
+        Validation of the move belongs to `matcher.operations.flow`; here it is only stored.
+        Returns None (and writes nothing) when the demand already has ``status``.
 
         Raises:
             RecordNotFound: if the demand does not exist.

@@ -1,6 +1,6 @@
 """Change stamps of record tables: what an index build saw, and which rows changed since.
 
-An index build saves the `ChangeStamp` it started from; the freshness check (`matcher.indexing`)
+An index build saves the `ChangeStamp` it started from; the freshness check (`matcher.retrieval.maintenance`)
 then asks `FreshnessMixin.changed_since` for only the rows added (higher pk) or updated (later
 ``row_updated_at``, an indexed column) since, instead of reading every content hash.
 """

@@ -1,6 +1,6 @@
 """Nightly run ledger: runs, per-base deliveries (the idempotency journal) and pairs already sent.
 
-Delivery protocol (see `pipelines.nightly`): `begin_delivery` journals the Message-ID, recipients,
+Delivery protocol (see `pipelines.nightly.run`): `begin_delivery` journals the Message-ID, recipients,
 pairs and exact message bytes *before* the SMTP conversation; `record_delivery_sent` then moves the
 delivery to ``sent``, records every pair as sent and as a ``recommended`` match, all in one transaction.
 A delivery left in ``sending`` by a crash is found by `pending_deliveries` and reconciled on the next run.
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from matcher.records import Match, MatchStatus
+from matcher.domain.records import Match, MatchStatus
 from matcher.store.base import StoreBase, utc_now
 from matcher.store.ledger_records import (
     Delivery,

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from matcher.records import Match, MatchStatus
+from matcher.domain.records import Match, MatchStatus
 from matcher.store.base import StoreBase, utc_now
 from matcher.store.tables import RECORD_TABLES, match_events, matches
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, bindparam, func, select
 
-from matcher.records import Record
+from matcher.domain.records import Record
 from matcher.store.base import StoreBase, utc_now
 from matcher.store.codec import from_row, record_type, to_row
 from matcher.store.tables import RECORD_TABLES

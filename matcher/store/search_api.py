@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import ColumnElement, false, func, or_, select
 
-from matcher.records import Record
+from matcher.domain.records import Record
 from matcher.store.base import StoreBase
 from matcher.store.codec import from_row, list_fields
 from matcher.store.records_api import table_for

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from matcher.records import Expert
+from matcher.domain.records import Expert
 from matcher.store.audit_api import AuditMixin
 from matcher.store.auth_api import AuthMixin
 from matcher.store.base import utc_now

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-from matcher.records import RECORD_TYPES, Record
+from matcher.domain.records import RECORD_TYPES, Record
 
 CURRENT_SCHEMA_VERSION = 1
 """Bumped whenever the schema changes incompatibly; stored in ``meta`` under ``schema_version``."""

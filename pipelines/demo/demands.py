@@ -6,7 +6,7 @@ import random
 from collections.abc import Sequence
 from datetime import timedelta
 
-from matcher.records import (
+from matcher.domain.records import (
     COOPERATION_LABELS_ZH,
     CooperationMode,
     Demand,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from matcher.records import CooperationMode, Expert, Organization
+from matcher.domain.records import CooperationMode, Expert, Organization
 from pipelines.demo.names import (
     ACADEMIC_TITLES,
     AFFILIATIONS_BY_COUNTRY,

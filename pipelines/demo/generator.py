@@ -20,7 +20,7 @@ from enum import Enum
 from pathlib import Path
 
 from embeddings.atomic import write_text_atomic
-from matcher.records import Demand, Expert, Organization, Record, Site
+from matcher.domain.records import Demand, Expert, Organization, Record, Site
 from pipelines.demo.demands import build_demand, domestic_stations, grade_pairs
 from pipelines.demo.experts import (
     PROFILE_BILINGUAL,

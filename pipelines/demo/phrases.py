@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from matcher.records import CooperationMode
+from matcher.domain.records import CooperationMode
 from pipelines.demo.topics import TOPICS
 
 REFERENCE_DATE = date(2026, 11, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matcher.records import Organization, Site, SiteKind
+from matcher.domain.records import Organization, Site, SiteKind
 
 # zh name | en name | country | city | kind
 _ORGS = """

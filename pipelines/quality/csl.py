@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from embeddings.text import to_traditional
-from matcher.records import Demand, Expert
+from embeddings.text.normalize import to_traditional
+from matcher.domain.records import Demand, Expert
 from pipelines.quality.tasks import RELEVANT, Pool, QualityTask, eval_data_dir
 
 CSL_DIR = Path("fewclue_csl")

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from matcher.records import Demand, Expert
+from matcher.domain.records import Demand, Expert
 from pipelines.quality.tasks import RELEVANT, Pool, QualityTask, eval_data_dir
 
 DBLP_FILE = Path("dblp_expert_finding") / "dblp.npz"

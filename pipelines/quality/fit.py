@@ -3,7 +3,7 @@
 The pairs are collected from each task's real retrieval path (the fusion and item settings in force),
 so the fitted weights re-rank exactly the candidates the service ranks. The objective is the macro
 nDCG@10 of the public tasks; every task (the demo too) is floored by its own fused order, and the demo
-also by `DEMO_FLOOR`, so no task may pay for another's gain (`matcher.ranker_fit`).
+also by `DEMO_FLOOR`, so no task may pay for another's gain (`matcher.ranking.weight_fit`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher.features import FEATURE_NAMES
-from matcher.metrics import bootstrap_ci
-from matcher.rank import LinearRanker, save_params
-from matcher.ranker_fit import POLICY_FEATURES, RankingGrid, cross_validated, fit_with_floors
+from matcher.evaluation.metrics import bootstrap_ci
+from matcher.ranking.features import FEATURE_NAMES
+from matcher.ranking.rankers import LinearRanker, save_params
+from matcher.ranking.weight_fit import POLICY_FEATURES, RankingGrid, cross_validated, fit_with_floors
 from pipelines.quality.runner import SuiteRunner
 from pipelines.quality.tasks import QualityTask
 

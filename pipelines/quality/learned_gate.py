@@ -1,7 +1,7 @@
 """A learned ranker trained on the public suite, installed only if it never loses to a simple retriever.
 
-The model (`matcher.learned.LearnedRanker`: gradient-boosted trees on graded pairs, or a logistic model)
-learns from every task's candidate pairs at once. Its held-out nDCG@10 comes from demand folds inside
+The model (`matcher.ranking.learned.LearnedRanker`: gradient-boosted trees on graded pairs, or a logistic
+model) learns from every task's candidate pairs at once. Its held-out nDCG@10 comes from demand folds inside
 each task (a need's pairs are never in its own training fold). The install rule: for *every* task the
 held-out nDCG@10 must reach the best single retriever's (BM25 or dense) on that task — one task below
 refuses the model, however well it does elsewhere — and its macro mean over the public tasks (the
@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from matcher.learned import LearnedRanker
-from matcher.pairs import PairData, demand_folds, mean_metric, score_pairs
+from matcher.ranking.learned import LearnedRanker
+from matcher.ranking.pairs import PairData, demand_folds, mean_metric, score_pairs
 from pipelines.quality.runner import SINGLE_RETRIEVERS, SuiteRunner
 from pipelines.quality.tasks import QualityTask
 

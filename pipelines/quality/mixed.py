@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from matcher.records import Demand
+from matcher.domain.records import Demand
 from pipelines.quality.csl import csl_pool, split_first_sentence
 from pipelines.quality.dblp import DblpData, dblp_all_experts, expert_id, load_dblp
 from pipelines.quality.tasks import RELEVANT, Pool, QualityTask

@@ -25,11 +25,11 @@ import numpy as np
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.metrics import PairedTest, bootstrap_ci, paired_test, query_metrics
-from matcher.pairs import PairData, collect_pairs, encode_demands
-from matcher.profiles import Analyzer
-from matcher.rank import LinearRanker, Ranker
-from matcher.retrieve import RetrievalMode
+from matcher.evaluation.metrics import PairedTest, bootstrap_ci, paired_test, query_metrics
+from matcher.ranking.pairs import PairData, collect_pairs, encode_demands
+from matcher.ranking.rankers import LinearRanker, Ranker
+from matcher.retrieval.hybrid import RetrievalMode
+from matcher.retrieval.profiles import Analyzer
 from matcher.service import Matcher
 from pipelines.quality.tasks import Pool, QualityTask
 

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matcher.records import Demand, Expert
+from matcher.domain.records import Demand, Expert
 
 RELEVANT = 2  # grade of a relevant expert (metrics count grade >= 2 as relevant)
 

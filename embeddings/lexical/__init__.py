@@ -1,0 +1,3 @@
+"""Lexical indexes (BM25) over pre-tokenised documents: a small base interface, a factory, one file per
+backend.
+"""

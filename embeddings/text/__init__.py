@@ -1,0 +1,3 @@
+"""Text for matching: normalisation and language detection, the tokenizer (the only jieba import),
+terms and the zh↔en glossary.
+"""

@@ -1,0 +1,187 @@
+"""Fast multi-term matching over normalised text, shared by the glossary and the catalogue.
+
+Chinese terms (any term containing a Han character) are found as substrings: at each position the
+term lengths known for its first character are tried longest first in a dict. With ~1,500 terms
+this is about 3× faster than one big regex alternation, which ``re`` tries branch by branch.
+English terms are matched on word n-grams (words separated only by spaces or hyphens, so "solid state" equals
+"solid-state"), tolerant of a plural last word (-s, -es, -y → -ies). Overlapping hits are resolved
+longest first, then leftmost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from embeddings.text.normalize import normalize
+
+_WORD_RE = re.compile(r"[a-z0-9\u00c0-\u024f]+")
+_JOINER_RE = re.compile(r"[\s\-]+")
+_JOINERS = " \t\n\r\f\v-"
+_HAS_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_VOWELS = frozenset("aeiou")
+
+WordKey = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TermHit:
+    """One matched term: ``key`` is the caller's payload; offsets index into ``normalize(text)``."""
+
+    key: str
+    surface: str
+    language: str
+    start: int
+    end: int
+
+
+def english_key(form: str) -> WordKey:
+    """Return the word tuple of a normalised English form, rejecting unsupported characters.
+
+    Raises:
+        ValueError: if the form holds characters other than letters, digits, spaces and hyphens.
+    """
+    words = tuple(_WORD_RE.findall(form))
+    if not words or " ".join(words) != _JOINER_RE.sub(" ", form).strip(" "):
+        raise ValueError(f"English term {form!r} may only contain letters, digits, spaces and hyphens")
+    return words
+
+
+def plural_variants(word: str) -> list[str]:
+    """Return the plural spellings accepted for ``word`` as the last word of a term."""
+    variants = [word + "s", word + "es"]
+    if len(word) > 2 and word.endswith("y") and word[-2] not in _VOWELS:
+        variants.append(word[:-1] + "ies")
+    return variants
+
+
+class TermMatcher:
+    """Find many zh/en terms in text in one pass.
+
+    Args:
+        terms: mapping of surface form → key (the payload returned in hits). Forms are normalised
+            with `normalize`; forms containing Han characters are matched as substrings, others as
+            whole English words.
+
+    Raises:
+        ValueError: if an English form has unsupported characters or two forms normalise to the
+            same surface with different keys.
+    """
+
+    def __init__(self, terms: Mapping[str, str]) -> None:
+        self._zh_keys: dict[str, str] = {}
+        self._en_exact: dict[WordKey, str] = {}
+        self._en_plural: dict[WordKey, str] = {}
+        for raw_form, key in terms.items():
+            form = normalize(raw_form)
+            if not form:
+                raise ValueError(f"empty term for key {key!r}")
+            if _HAS_HAN_RE.search(form):
+                self._add_unique(self._zh_keys, form, key, raw_form)
+            else:
+                self._add_unique(self._en_exact, english_key(form), key, raw_form)
+        for words, key in self._en_exact.items():
+            for variant in plural_variants(words[-1]):
+                plural = (*words[:-1], variant)
+                if plural not in self._en_exact:
+                    self._en_plural.setdefault(plural, key)
+        self._en_prefixes = frozenset(
+            words[:size] for words in (*self._en_exact, *self._en_plural) for size in range(1, len(words) + 1)
+        )
+        self._en_first_words = frozenset(words[0] for words in self._en_prefixes)
+        lengths: dict[str, set[int]] = {}
+        for form in self._zh_keys:
+            lengths.setdefault(form[0], set()).add(len(form))
+        self._zh_lengths = {char: tuple(sorted(sizes, reverse=True)) for char, sizes in lengths.items()}
+
+    @staticmethod
+    def _add_unique(table: dict[Any, str], surface: object, key: str, raw_form: str) -> None:
+        previous = table.get(surface)
+        if previous is not None and previous != key:
+            raise ValueError(f"term {raw_form!r} is used by both {previous!r} and {key!r}")
+        table[surface] = key
+
+    def __len__(self) -> int:
+        return len(self._zh_keys) + len(self._en_exact)
+
+    def find(self, text: str, *, normalized: bool = False, overlapping: bool = False) -> list[TermHit]:
+        """Return term hits in ``text`` ordered by start offset.
+
+        Args:
+            text: raw text (normalised here) or already normalised text with ``normalized=True``.
+            overlapping: keep every candidate (the longest per start position) instead of resolving
+                overlaps longest-first.
+        """
+        norm = text if normalized else normalize(text)
+        if not norm:
+            return []
+        candidates = self._find_zh(norm) + self._find_en(norm)
+        if not overlapping:
+            candidates = _resolve_overlaps(candidates, len(norm))
+        candidates.sort(key=lambda hit: (hit.start, hit.end))
+        return candidates
+
+    def _find_zh(self, norm: str) -> list[TermHit]:
+        lengths_by_first = self._zh_lengths
+        keys = self._zh_keys
+        hits = []
+        for start, char in enumerate(norm):
+            lengths = lengths_by_first.get(char)
+            if lengths is None:
+                continue
+            for length in lengths:  # longest first: one candidate per start position
+                key = keys.get(norm[start : start + length])
+                if key is not None:
+                    hits.append(TermHit(key, norm[start : start + length], "zh", start, start + length))
+                    break
+        return hits
+
+    def _find_en(self, norm: str) -> list[TermHit]:
+        if not self._en_first_words:
+            return []
+        words: list[str] = []
+        spans: list[tuple[int, int]] = []
+        joined: list[bool] = []  # joined[i]: only spaces/hyphens separate word i from word i-1
+        previous_end = -1
+        for match in _WORD_RE.finditer(norm):
+            start, end = match.span()
+            joined.append(previous_end >= 0 and not norm[previous_end:start].strip(_JOINERS))
+            words.append(match.group())
+            spans.append((start, end))
+            previous_end = end
+        hits: list[TermHit] = []
+        exact, plural, prefixes = self._en_exact, self._en_plural, self._en_prefixes
+        for i, word in enumerate(words):
+            if word not in self._en_first_words:
+                continue
+            # Grow the phrase while it is still the prefix of some term; remember the longest term.
+            phrase: WordKey = (word,)
+            stop = i
+            best: tuple[str, int] | None = None
+            while True:
+                key = exact.get(phrase) or plural.get(phrase)
+                if key is not None:
+                    best = (key, stop)
+                if stop + 1 >= len(words) or not joined[stop + 1]:
+                    break
+                phrase = (*phrase, words[stop + 1])
+                if phrase not in prefixes:
+                    break
+                stop += 1
+            if best is not None:
+                start, end = spans[i][0], spans[best[1]][1]
+                hits.append(TermHit(best[0], norm[start:end], "en", start, end))
+        return hits
+
+
+def _resolve_overlaps(candidates: list[TermHit], length: int) -> list[TermHit]:
+    """Keep the longest hits first (leftmost on ties), dropping any that overlap a kept one."""
+    taken = bytearray(length)
+    kept = []
+    for hit in sorted(candidates, key=lambda h: (h.start - h.end, h.start)):
+        if not any(taken[hit.start : hit.end]):
+            taken[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
+            kept.append(hit)
+    return kept

@@ -1,0 +1,1 @@
+"""Duplicate expert profiles: name and affiliation similarity, finding and merging duplicates."""

@@ -1,0 +1,1 @@
+"""Validated domain records, their text rules and country codes."""

@@ -1,0 +1,263 @@
+"""Search indexes of one collection (experts or demands): FAISS + BM25 + corpus metadata.
+
+A collection is saved as a versioned directory plus a ``CURRENT`` pointer replaced atomically, so a
+reader always sees a complete, consistent set of files and a crash mid-save leaves the previous one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from embeddings.atomic import write_text_atomic
+from embeddings.cache.store import EmbeddingCache
+from embeddings.encoders.base import Encoder
+from embeddings.index.base import IndexMismatchError
+from embeddings.index.faiss_index import FaissIndex
+from embeddings.lexical.bm25 import BM25Index
+from matcher.domain.records import Demand, Expert, Record
+from matcher.retrieval.corpus import Corpus, CorpusEntry, item_ids
+from matcher.retrieval.profiles import Analyzer
+
+CollectionKind = Literal["experts", "demands"]
+
+
+def record_hash(record: Record) -> str:
+    """Content hash of a record (any field change re-embeds it)."""
+    return hashlib.sha256(record.model_dump_json().encode("utf-8")).hexdigest()
+
+
+@dataclass
+class RefreshReport:
+    """What an incremental refresh changed."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """True when anything was added, updated or removed."""
+        return bool(self.added or self.updated or self.removed)
+
+
+class Collection:
+    """Dense index, lexical index and corpus of one kind of record, kept in step.
+
+    Args:
+        kind: ``experts`` (documents) or ``demands`` (queries).
+        dense: the FAISS vector index of whole-profile vectors, keyed by store pk.
+        lexical: the BM25 index keyed by store pk.
+        corpus: metadata entries keyed by store pk.
+        analyzer_fingerprint: identity of the analysis the entries were made with.
+        items: the FAISS index of item vectors (each publication and the profile block of an expert),
+            keyed by `matcher.retrieval.corpus.item_ids`; None for demands.
+        item_lexical: the BM25 index of the same items under the same keys; None for demands.
+
+    Attributes:
+        store_stamp: the store state the last build indexed (``max_pk``, ``updated_at``; saved in the
+            manifest), so `matcher.retrieval.maintenance` finds what changed since; None before a build.
+    """
+
+    store_stamp: dict[str, Any] | None = None
+
+    def __init__(
+        self,
+        kind: CollectionKind,
+        dense: FaissIndex,
+        lexical: BM25Index,
+        corpus: Corpus,
+        analyzer_fingerprint: str = "",
+        items: FaissIndex | None = None,
+        item_lexical: BM25Index | None = None,
+    ) -> None:
+        self.kind = kind
+        self.dense = dense
+        self.lexical = lexical
+        self.corpus = corpus
+        self.analyzer_fingerprint = analyzer_fingerprint
+        self.items = items
+        self.item_lexical = item_lexical
+
+    @classmethod
+    def empty(cls, kind: CollectionKind, encoder: Encoder, index_kind: str = "flat") -> Collection:
+        """A collection with nothing indexed yet (experts also get item indexes)."""
+        dense = FaissIndex(encoder.dim, encoder.id, kind=index_kind)
+        if kind != "experts":
+            return cls(kind, dense, BM25Index(), Corpus())
+        items = FaissIndex(encoder.dim, encoder.id, kind=index_kind)
+        return cls(kind, dense, BM25Index(), Corpus(), items=items, item_lexical=BM25Index())
+
+    def __len__(self) -> int:
+        return len(self.corpus)
+
+    def upsert(
+        self,
+        rows: Sequence[tuple[int, Record]],
+        analyzer: Analyzer,
+        encoder: Encoder,
+        cache: EmbeddingCache | None = None,
+        show_progress: bool = False,
+    ) -> None:
+        """Analyse, embed and index records (new or changed) without rebuilding the rest."""
+        if not rows:
+            return
+        entries: list[CorpusEntry] = []
+        texts: list[str] = []
+        term_lists: list[list[str]] = []
+        item_texts: list[str] = []
+        item_terms: list[list[str]] = []
+        for pk, record in rows:
+            if isinstance(record, Expert):
+                analysis = analyzer.analyze_expert(record)
+                entries.append(CorpusEntry.for_expert(pk, record, record_hash(record), analysis))
+            elif isinstance(record, Demand):
+                analysis = analyzer.analyze_demand(record)
+                entries.append(CorpusEntry.for_demand(pk, record, record_hash(record), analysis))
+            else:
+                raise TypeError(f"cannot index {type(record).__name__} in the {self.kind} collection")
+            texts.append(analysis.text)
+            term_lists.append(list(analysis.terms))
+            item_texts.extend(analysis.items)
+            item_terms.extend(list(terms) for terms in analysis.item_terms)
+        role = "document" if self.kind == "experts" else "query"
+        # one pass over the encoder: items shared across experts and unchanged ones come from the cache
+        vectors = _encode([*texts, *item_texts], role, encoder, cache, show_progress)
+        previous = [old for e in entries if (old := self.corpus.pk_of(e.id)) is not None]
+        if previous:
+            self._drop_items(np.array(previous, dtype=np.int64))
+        stale = [e.pk for e in entries if (old := self.corpus.pk_of(e.id)) is not None and old != e.pk]
+        if stale:
+            self._drop_pks(np.array(stale, dtype=np.int64))
+        ids = np.array([e.pk for e in entries], dtype=np.int64)
+        self.dense.add(ids, vectors[: len(texts)])
+        self.lexical.add(ids, term_lists)
+        keys = item_ids(ids, np.array([e.item_count for e in entries], dtype=np.int64))
+        if self.items is not None and item_texts:
+            self.items.add(keys, vectors[len(texts) :])
+        if self.item_lexical is not None and item_terms:
+            self.item_lexical.add(keys, item_terms)
+        for entry in entries:
+            self.corpus.put(entry)
+
+    def remove(self, record_ids: Sequence[str]) -> int:
+        """Remove records by id; returns how many were indexed."""
+        known = [pk for i in record_ids if (pk := self.corpus.pk_of(i)) is not None]
+        if known:
+            self._drop_items(np.array(known, dtype=np.int64))  # needs the entries' item counts
+        pks = self.corpus.remove(record_ids)
+        if pks:
+            self._drop_pks(np.array(pks, dtype=np.int64))
+        return len(pks)
+
+    def _drop_pks(self, pks: np.ndarray) -> None:
+        self.dense.remove(pks)
+        self.lexical.remove(pks)
+
+    def _drop_items(self, pks: np.ndarray) -> None:
+        ids = item_ids(pks, self.corpus.item_counts(pks))
+        if self.items is not None:
+            self.items.remove(ids)
+        if self.item_lexical is not None:
+            self.item_lexical.remove(ids)
+
+    def save(self, directory: Path) -> Path:
+        """Save as a new version and switch the ``CURRENT`` pointer to it atomically."""
+        directory.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        version = Path(tempfile.mkdtemp(dir=directory, prefix=f"v{stamp}-"))
+        checksum = self.corpus.checksum()
+        self.dense.save(version / "dense", checksum=checksum)
+        self.lexical.save(version / "lexical")
+        if self.items is not None:
+            self.items.save(version / "items", checksum=checksum)
+        if self.item_lexical is not None:
+            self.item_lexical.save(version / "item_lexical")
+        self.corpus.save(version / "corpus.json")
+        manifest = {
+            "kind": self.kind,
+            "count": len(self.corpus),
+            "checksum": checksum,
+            "analyzer": self.analyzer_fingerprint,
+            "saved_at": stamp,
+            "store_stamp": self.store_stamp,
+        }
+        (version / "collection.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        write_text_atomic(directory / "CURRENT", version.name, fsync=True)
+        for old in directory.glob("v*"):
+            if old.is_dir() and old.name != version.name:
+                shutil.rmtree(old, ignore_errors=True)
+        return version
+
+    @classmethod
+    def load(cls, kind: CollectionKind, directory: Path, encoder_id: str) -> Collection:
+        """Load the current version.
+
+        Raises:
+            FileNotFoundError: when no index was built yet.
+            IndexMismatchError: when the index was built by another encoder.
+        """
+        pointer = directory / "CURRENT"
+        if not pointer.exists():
+            raise FileNotFoundError(f"no {kind} index in {directory}: run `haizhi build-index` first")
+        version = directory / pointer.read_text(encoding="utf-8").strip()
+        dense = FaissIndex.load(version / "dense", expected_encoder_id=encoder_id)
+        lexical = BM25Index.load(version / "lexical")
+        corpus = Corpus.load(version / "corpus.json")
+        if len(dense) != len(corpus):
+            raise IndexMismatchError(
+                f"{version}: dense index holds {len(dense)} vectors but the corpus {len(corpus)} entries"
+            )
+        items = item_lexical = None
+        if (version / "items").is_dir():
+            items = FaissIndex.load(version / "items", expected_encoder_id=encoder_id)
+        if (version / "item_lexical").is_dir():
+            item_lexical = BM25Index.load(version / "item_lexical")
+        manifest = json.loads((version / "collection.json").read_text(encoding="utf-8"))
+        collection = cls(kind, dense, lexical, corpus, manifest.get("analyzer", ""), items, item_lexical)
+        collection.store_stamp = manifest.get("store_stamp")
+        return collection
+
+
+def _encode(
+    texts: list[str], role: str, encoder: Encoder, cache: EmbeddingCache | None, show_progress: bool
+) -> np.ndarray:
+    if cache is not None:
+        return cache.encode(encoder, texts, kind=role, show_progress=show_progress)
+    if role == "document":
+        return encoder.encode_documents(texts, show_progress=show_progress)
+    return encoder.encode_queries(texts, show_progress=show_progress)
+
+
+def refresh_collection(
+    collection: Collection,
+    rows: Sequence[tuple[int, Record]],
+    analyzer: Analyzer,
+    encoder: Encoder,
+    cache: EmbeddingCache | None = None,
+    show_progress: bool = False,
+) -> RefreshReport:
+    """Bring a collection in line with the store's rows: index new/changed, drop deleted."""
+    known = collection.corpus.hashes()
+    current_ids = {record.id for _, record in rows}
+    changed = [(pk, r) for pk, r in rows if known.get(r.id) != record_hash(r)]
+    removed = [record_id for record_id in known if record_id not in current_ids]
+    report = RefreshReport(
+        added=sum(1 for _, r in changed if r.id not in known),
+        updated=sum(1 for _, r in changed if r.id in known),
+        removed=len(removed),
+        unchanged=len(rows) - len(changed),
+    )
+    collection.remove(removed)
+    collection.upsert(changed, analyzer, encoder, cache=cache, show_progress=show_progress)
+    return report

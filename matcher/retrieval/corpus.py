@@ -1,0 +1,335 @@
+"""In-memory metadata of an indexed collection (experts or demands): hard filters and pair features.
+
+Each entry keeps what ranking and filtering need without a database round trip; numpy columns are
+derived lazily so a filter over 100k experts costs a few vectorised comparisons.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.atomic import write_text_atomic
+from matcher.domain.records import CooperationMode, Demand, DemandStatus, Expert
+from matcher.retrieval.profiles import Analysis
+
+PROFILE_LANGUAGES = ("zh", "zh-tw", "en", "bi")
+_ALWAYS = "\x00always"  # mask key of entries that pass whatever values are wanted
+OPEN_DEMAND_STATUSES = (DemandStatus.OPEN, DemandStatus.MATCHING, DemandStatus.NEGOTIATING)
+
+
+@dataclass
+class CorpusEntry:
+    """What retrieval knows about one indexed record."""
+
+    pk: int
+    id: str
+    content_hash: str
+    language: str
+    concepts: list[str]
+    fields: list[str]
+    industries: list[str]
+    country: str = ""
+    city: str = ""
+    languages: list[str] = field(default_factory=list)
+    cooperation_modes: list[str] = field(default_factory=list)
+    active: bool = True
+    updated_at: str | None = None
+    groups: list[str] = field(default_factory=list)
+    item_count: int = 0
+
+    # Derived sets, computed once per entry: pair features read them for every candidate of every query.
+    @cached_property
+    def concept_set(self) -> frozenset[str]:
+        """Glossary concepts as a set."""
+        return frozenset(self.concepts)
+
+    @cached_property
+    def field_set(self) -> frozenset[str]:
+        """Catalogue fields as a set."""
+        return frozenset(self.fields)
+
+    @cached_property
+    def industry_set(self) -> frozenset[str]:
+        """Catalogue industries as a set."""
+        return frozenset(self.industries)
+
+    @cached_property
+    def mode_set(self) -> frozenset[str]:
+        """Cooperation modes as a set."""
+        return frozenset(self.cooperation_modes)
+
+    @cached_property
+    def language_families(self) -> frozenset[str]:
+        """``zh``/``en``… families the person works in: spoken languages plus the profile's own."""
+        spoken = {lang.lower().split("-")[0] for lang in self.languages}
+        return frozenset(spoken | _written_languages(self.language))
+
+    @cached_property
+    def updated_date(self) -> date | None:
+        """``updated_at`` parsed."""
+        return date.fromisoformat(self.updated_at) if self.updated_at else None
+
+    @classmethod
+    def for_expert(cls, pk: int, expert: Expert, content_hash: str, analysis: Analysis) -> CorpusEntry:
+        """Entry for an expert; ``groups`` are the expert's organisations."""
+        return cls(
+            pk=pk,
+            id=expert.id,
+            content_hash=content_hash,
+            language=analysis.language,
+            concepts=list(analysis.concepts),
+            fields=list(analysis.fields),
+            industries=list(analysis.industries),
+            country=expert.country,
+            city=expert.city or "",
+            languages=list(expert.languages),
+            cooperation_modes=[m.value for m in expert.cooperation_modes],
+            active=expert.active,
+            updated_at=expert.updated_at.isoformat() if expert.updated_at else None,
+            groups=list(expert.organizations),
+            item_count=len(analysis.items),
+        )
+
+    @classmethod
+    def for_demand(cls, pk: int, demand: Demand, content_hash: str, analysis: Analysis) -> CorpusEntry:
+        """Entry for a demand; ``groups`` holds its station, ``active`` means still open for matching."""
+        return cls(
+            pk=pk,
+            id=demand.id,
+            content_hash=content_hash,
+            language=analysis.language,
+            concepts=list(analysis.concepts),
+            fields=list(analysis.fields),
+            industries=list(analysis.industries),
+            city=demand.region or "",
+            cooperation_modes=[m.value for m in demand.cooperation_modes],
+            active=demand.status in OPEN_DEMAND_STATUSES,
+            updated_at=demand.posted_at.isoformat() if demand.posted_at else None,
+            groups=[demand.station_id] if demand.station_id else [],
+        )
+
+
+@dataclass
+class Filters:
+    """Hard filters; an empty list means "any".
+
+    Attributes:
+        industries: catalogue industry codes (any match).
+        fields: catalogue field codes (any match).
+        countries: ISO country codes.
+        regions: city or country names/codes, matched case-insensitively.
+        cooperation_modes: accepted cooperation modes (any match; experts with none listed pass).
+        languages: languages the expert speaks or writes (any match).
+        active_only: drop inactive experts / closed demands.
+        exclude_ids: ids never returned.
+    """
+
+    industries: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    cooperation_modes: list[CooperationMode] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    active_only: bool = True
+    exclude_ids: list[str] = field(default_factory=list)
+
+
+class Corpus:
+    """Entries of one collection, addressable by pk and id, with vectorised filters."""
+
+    def __init__(self, entries: Iterable[CorpusEntry] = ()) -> None:
+        self._entries: dict[int, CorpusEntry] = {}
+        self._by_id: dict[str, int] = {}
+        self._columns: dict[str, np.ndarray] | None = None
+        self._value_masks: dict[str, dict[str, np.ndarray]] = {}
+        self._sorted: list[CorpusEntry] | None = None
+        for entry in entries:
+            self.put(entry)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def put(self, entry: CorpusEntry) -> None:
+        """Insert or replace an entry."""
+        old = self._by_id.get(entry.id)
+        if old is not None and old != entry.pk:
+            self._entries.pop(old, None)
+        self._entries[entry.pk] = entry
+        self._by_id[entry.id] = entry.pk
+        self._columns = None
+        self._sorted = None
+        self._value_masks = {}
+
+    def remove(self, ids: Iterable[str]) -> list[int]:
+        """Remove entries by id; returns their pks."""
+        pks = [pk for i in ids if (pk := self._by_id.pop(i, None)) is not None]
+        for pk in pks:
+            self._entries.pop(pk, None)
+        self._columns = None
+        self._sorted = None
+        self._value_masks = {}
+        return pks
+
+    def get(self, pk: int) -> CorpusEntry:
+        """Entry by pk (KeyError when absent)."""
+        return self._entries[pk]
+
+    def pk_of(self, record_id: str) -> int | None:
+        """The pk of an id, or None."""
+        return self._by_id.get(record_id)
+
+    def entries(self) -> list[CorpusEntry]:
+        """All entries ordered by pk (cached until the next change)."""
+        if self._sorted is None:
+            self._sorted = [self._entries[pk] for pk in sorted(self._entries)]
+        return self._sorted
+
+    def hashes(self) -> dict[str, str]:
+        """id → content hash, to find changed records."""
+        return {e.id: e.content_hash for e in self._entries.values()}
+
+    def checksum(self) -> str:
+        """Order-independent checksum of the indexed content."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for record_id, content_hash in sorted(self.hashes().items()):
+            digest.update(f"{record_id}={content_hash};".encode())
+        return digest.hexdigest()
+
+    def _cols(self) -> dict[str, np.ndarray]:
+        if self._columns is None:
+            entries = self.entries()
+            self._columns = {
+                "pk": np.array([e.pk for e in entries], dtype=np.int64),
+                "active": np.array([e.active for e in entries], dtype=bool),
+                "country": np.array([e.country for e in entries], dtype=object),
+                "city": np.array([e.city.lower() for e in entries], dtype=object),
+                "country_lower": np.array([e.country.lower() for e in entries], dtype=object),
+                "item_count": np.array([e.item_count for e in entries], dtype=np.int64),
+                "language": np.array([e.language for e in entries], dtype=object),
+            }
+        return self._columns
+
+    def _any_of(self, attribute: str, wanted: set[str]) -> np.ndarray:
+        """Mask of entries having any wanted value of a multi-valued attribute (masks built once)."""
+        if attribute not in self._value_masks:
+            entries = self.entries()
+            positions: dict[str, list[int]] = {}
+            always = np.zeros(len(entries), dtype=bool)
+            for position, entry in enumerate(entries):
+                values = entry.language_families if attribute == "languages" else getattr(entry, attribute)
+                if attribute == "cooperation_modes" and not values:
+                    always[position] = True  # an expert who states no preference is open to any mode
+                for value in values:
+                    positions.setdefault(value, []).append(position)
+            masks = {_ALWAYS: always}
+            for value, found in positions.items():
+                mask = always.copy()
+                mask[found] = True
+                masks[value] = mask
+            self._value_masks[attribute] = masks
+        masks = self._value_masks[attribute]
+        result = masks[_ALWAYS].copy()
+        for value in wanted:
+            if value in masks:
+                result |= masks[value]
+        return result
+
+    def allowed_pks(self, filters: Filters) -> np.ndarray | None:
+        """Sorted pks passing the filters, or None when every entry passes."""
+        cols = self._cols()
+        entries = self.entries()
+        mask = np.ones(len(entries), dtype=bool)
+        if filters.active_only:
+            mask &= cols["active"]
+        if filters.countries:
+            mask &= np.isin(cols["country"], [c.upper() for c in filters.countries])
+        if filters.regions:
+            wanted = [r.lower() for r in filters.regions]
+            mask &= np.isin(cols["city"], wanted) | np.isin(cols["country_lower"], wanted)
+        set_filters: list[tuple[set[str], str]] = [
+            (set(filters.industries), "industries"),
+            (set(filters.fields), "fields"),
+            ({m.value for m in filters.cooperation_modes}, "cooperation_modes"),
+            ({lang.lower() for lang in filters.languages}, "languages"),
+        ]
+        for wanted_set, attribute in set_filters:
+            if wanted_set:
+                mask &= self._any_of(attribute, wanted_set)
+        if filters.exclude_ids:
+            excluded = {self._by_id[i] for i in filters.exclude_ids if i in self._by_id}
+            mask &= ~np.isin(cols["pk"], list(excluded))
+        if mask.all():
+            return None
+        return cols["pk"][mask]
+
+    def _positions(self, pks: np.ndarray) -> np.ndarray:
+        """Column positions of ``pks`` (-1 for unknown pks); the columns are in pk order."""
+        known = self._cols()["pk"]
+        pks = np.asarray(pks, dtype=np.int64)
+        if known.size == 0:
+            return np.full(pks.shape, -1, dtype=np.int64)
+        positions = np.minimum(np.searchsorted(known, pks), known.size - 1)
+        return np.where(known[positions] == pks, positions, -1)
+
+    def item_counts(self, pks: np.ndarray) -> np.ndarray:
+        """Number of indexed items of each pk (0 for unknown pks)."""
+        positions = self._positions(pks)
+        return np.where(positions >= 0, self._cols()["item_count"][positions], 0).astype(np.int64)
+
+    def languages(self, pks: np.ndarray) -> np.ndarray:
+        """Profile language of each pk (object array; "" for unknown pks)."""
+        positions = self._positions(pks)
+        return np.where(positions >= 0, self._cols()["language"][positions], "").astype(object)
+
+    def allowed_item_ids(self, allowed_pks: np.ndarray | None) -> np.ndarray | None:
+        """Item ids of the allowed pks (None when every entry is allowed)."""
+        if allowed_pks is None:
+            return None
+        return item_ids(allowed_pks, self.item_counts(allowed_pks))
+
+    def save(self, path: Path) -> None:
+        """Write all entries as JSON, atomically."""
+        write_text_atomic(path, json.dumps([asdict(e) for e in self.entries()], ensure_ascii=False))
+
+    @classmethod
+    def load(cls, path: Path) -> Corpus:
+        """Read entries written by `save`."""
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return cls(CorpusEntry(**row) for row in rows)
+
+
+ITEM_BITS = 10  # an item id is (pk << ITEM_BITS) | position: the expert is one shift away
+
+
+def item_ids(pks: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Item ids of each pk's ``count`` items, pk by pk in order (int64)."""
+    pks = np.asarray(pks, dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.int64)
+    starts = np.repeat(pks << ITEM_BITS, counts)
+    offsets = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    return starts + offsets
+
+
+def item_owner(ids: np.ndarray) -> np.ndarray:
+    """The pk each item id belongs to."""
+    return np.asarray(ids, dtype=np.int64) >> ITEM_BITS
+
+
+def _written_languages(profile_language: str) -> set[str]:
+    return {"zh", "en"} if profile_language == "bi" else {profile_language.split("-")[0]}
+
+
+def age_in_days(entry: CorpusEntry, today: date) -> float:
+    """Days since the profile was last updated (a large age when unknown)."""
+    if entry.updated_date is None:
+        return 3 * 365.0
+    return float(max((today - entry.updated_date).days, 0))

@@ -1,0 +1,1 @@
+"""Benchmarks that write reports: pool benchmarks, batch throughput and the HTTP load test."""

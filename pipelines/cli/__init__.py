@@ -1,0 +1,1 @@
+"""The ``haizhi`` command line: one module per command group, wired in `pipelines.cli.main`."""
