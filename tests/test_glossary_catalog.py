@@ -12,7 +12,7 @@ import pytest
 from embeddings.text.glossary import Glossary
 from embeddings.text.terms import TermMatcher
 from embeddings.text.tokenize import Tokenizer
-from matcher.catalogue.catalogue import Catalogue
+from matcher.catalogue.catalogue import DEFAULT_CATALOGUE_PATH, Catalogue
 
 INDUSTRY_CODES = {
     "ngit", "ai", "semiconductors", "equipment", "materials", "new_energy", "biomedicine",
@@ -152,7 +152,7 @@ def test_glossary_terms_feed_the_tokenizer(glossary: Glossary, catalogue: Catalo
 
 
 def _catalogue_document() -> dict[str, Any]:
-    path = Path(__file__).resolve().parents[1] / "matcher" / "data" / "catalogue.json"
+    path = DEFAULT_CATALOGUE_PATH
     return json.loads(path.read_text(encoding="utf-8"))
 
 
