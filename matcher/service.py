@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -24,9 +24,9 @@ from matcher.domain.records import Demand, Expert
 from matcher.ranking.explain import Explainer, Explanation
 from matcher.ranking.features import FEATURE_NAMES, PairFeatureBuilder
 from matcher.ranking.rankers import Ranker, serving_ranker
-from matcher.retrieval.collection import Collection, CollectionKind
-from matcher.retrieval.corpus import Filters
-from matcher.retrieval.hybrid import HybridRetriever, RetrievalMode
+from matcher.retrieval.collection import Collection
+from matcher.retrieval.corpus import CorpusEntry, Filters
+from matcher.retrieval.hybrid import Candidates, HybridRetriever, RetrievalMode
 from matcher.retrieval.maintenance import IndexingMixin
 from matcher.retrieval.prepared import PreparingMixin
 from matcher.retrieval.profiles import Analysis, Analyzer, expert_block, expert_items
@@ -233,24 +233,13 @@ class Matcher(IndexingMixin, PreparingMixin):
         order = np.argsort(-scores, kind="stable")[:k]
         entries = [collection.corpus.get(int(candidates.pks[i])) for i in order]
         explanations: list[Explanation | None] = [None] * len(entries)
-        records = {}
+        records: dict[str, Expert | Demand] = {}
         if explain:
-            kind: CollectionKind = collection.kind
-            records = {r.id: r for r in self.store.get_many(kind, [e.id for e in entries])}
-            contributions = self.ranker.contributions(features[order])
-            pks = [int(candidates.pks[i]) for i in order]
-            matched_words = collection.lexical.matched_terms_many(query_terms, pks)
-            explanations = [
-                self.explainer.explain(
-                    analysis,
-                    entry,
-                    features[i],
-                    contributions[n],
-                    matched_words[n],
-                    best_work=_item_text(records.get(entry.id), int(candidates.best_item[i])),
-                )
-                for n, (i, entry) in enumerate(zip(order, entries, strict=True))
-            ]
+            found = self.store.get_many(collection.kind, [e.id for e in entries])
+            records = {r.id: r for r in found if isinstance(r, Expert | Demand)}
+            explanations = self._explain(
+                collection, analysis, query_terms, candidates, features, order, entries, records
+            )
         return [
             Recommendation(
                 id=entry.id,
@@ -258,11 +247,39 @@ class Matcher(IndexingMixin, PreparingMixin):
                 score=round(float(scores[i]), 6),
                 features={n: float(v) for n, v in zip(FEATURE_NAMES, features[i], strict=True)},
                 explanation=explanation,
-                record=records.get(entry.id),  # type: ignore[arg-type]
+                record=records.get(entry.id),
             )
             for position, (i, entry, explanation) in enumerate(
                 zip(order, entries, explanations, strict=True), start=1
             )
+        ]
+
+    def _explain(
+        self,
+        collection: Collection,
+        analysis: Analysis,
+        query_terms: Mapping[str, float],
+        candidates: Candidates,
+        features: np.ndarray,
+        order: np.ndarray,
+        entries: Sequence[CorpusEntry],
+        records: Mapping[str, Expert | Demand],
+    ) -> list[Explanation | None]:
+        """Explanations of the returned candidates only (``order``), with their best work when known."""
+        contributions = self.ranker.contributions(features[order])
+        matched_words = collection.lexical.matched_terms_many(
+            query_terms, [int(candidates.pks[i]) for i in order]
+        )
+        return [
+            self.explainer.explain(
+                analysis,
+                entry,
+                features[i],
+                contributions[n],
+                matched_words[n],
+                best_work=_item_text(records.get(entry.id), int(candidates.best_item[i])),
+            )
+            for n, (i, entry) in enumerate(zip(order, entries, strict=True))
         ]
 
     def _engagement_loads(self) -> dict[str, int]:
