@@ -243,7 +243,7 @@ def evaluate(
     settings = _settings(data_dir)
     matcher = Matcher(settings.model_copy(update={"ranker_params": ranker}) if ranker else settings)
     labels = gold_from_lifecycle(matcher.store) if lifecycle else read_gold(gold)
-    stored = [d for d in matcher.store.list("demands") if isinstance(d, Demand)]
+    stored = [d for d in matcher.store.records.list("demands") if isinstance(d, Demand)]
     rows = evaluate_matcher(matcher, stored, labels, k=k, bootstrap=bootstrap, by_industry=by_industry)
     typer.echo(format_table(rows, k=k, exposure=exposure))
     if out:
@@ -263,7 +263,7 @@ def dedup(
     from matcher.domain.records import Expert
 
     matcher = Matcher(_settings(data_dir))
-    experts = [e for e in matcher.store.list("experts") if isinstance(e, Expert)]
+    experts = [e for e in matcher.store.records.list("experts") if isinstance(e, Expert)]
     candidates = find_duplicates(experts, threshold=threshold)
     for c in candidates:
         typer.echo(f"{c.keep_id} ⇐ {c.drop_id}  score {c.score:.2f}  ({'; '.join(c.reasons)})")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from matcher.config import Settings
+from pipelines.nightly.ledger import NightlyLedger
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -132,7 +133,7 @@ def last_run_status(settings: Settings) -> tuple[bool, str]:
     try:
         store = Store(settings.resolved_database_url)
         try:
-            run = store.last_nightly_run() if store.schema_version() is not None else None
+            run = NightlyLedger(store).last_run() if store.schema_version() is not None else None
         finally:
             store.close()
     except (SQLAlchemyError, SchemaVersionError) as error:

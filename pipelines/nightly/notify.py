@@ -27,8 +27,8 @@ from typing import Literal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from matcher.config import Settings
-from matcher.store.base import utc_now
-from matcher.store.ledger_records import SmtpCheck
+from matcher.store import utc_now
+from pipelines.nightly.ledger_records import SmtpCheck
 from pipelines.nightly.plan import BaseDigest
 from pipelines.nightly.report import XLSX_MIME, digest_xlsx
 

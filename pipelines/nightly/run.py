@@ -44,9 +44,9 @@ from typing import Literal, Protocol
 
 from matcher.operations.flow import ProjectFlow
 from matcher.service import Matcher
-from matcher.store.base import utc_now
-from matcher.store.ledger_api import SentPair
-from matcher.store.ledger_records import SmtpCheck
+from matcher.store import utc_now
+from pipelines.nightly.ledger import NightlyLedger
+from pipelines.nightly.ledger_records import SentPair, SmtpCheck
 from pipelines.nightly.notify import DeliveryError, SmtpMailer, compose, recipients_of, sender_of, write_eml
 from pipelines.nightly.plan import BaseDigest, build_plan, route_demands
 from pipelines.nightly.report import BaseOutcome, NightlyReport
@@ -146,25 +146,25 @@ def run_nightly(
     report = NightlyReport(run_id=f"{day:%Y%m%d}-{uuid.uuid4().hex[:10]}", run_date=day, dry_run=dry_run)
     store = matcher.store
     with _run_lock(matcher.settings.data_dir):
-        for stale in store.list_nightly_runs(limit=50):
+        for stale in NightlyLedger(store).runs(limit=50):
             if stale.status == "running":  # we hold the lock, so that run died without finishing
-                store.finish_nightly_run(
+                NightlyLedger(store).finish_run(
                     stale.run_id, "failed", stale.counts, error=f"interrupted; found by {report.run_id}"
                 )
-        store.start_nightly_run(report.run_id, day, dry_run=dry_run, base_filter=base_id)
+        NightlyLedger(store).start_run(report.run_id, day, dry_run=dry_run, base_filter=base_id)
         try:
             mailer = None if dry_run else mailer or SmtpMailer.from_settings(matcher.settings)
             report.smtp_check = _check_mail_path(matcher, mailer)
-            store.record_smtp_check(report.run_id, report.smtp_check)
+            NightlyLedger(store).record_smtp_check(report.run_id, report.smtp_check)
             if not report.mail_path_broken:
                 _run(matcher, report, base_id, mailer, reconcile, refresh)
         except BaseException as error:
-            store.finish_nightly_run(
+            NightlyLedger(store).finish_run(
                 report.run_id, "failed", report.counts, error=f"{type(error).__name__}: {error}"
             )
             raise
         report.counts["bases"] = {b.base_id: b.status for b in report.bases}
-        store.finish_nightly_run(report.run_id, report.status, report.counts, error=report.failure)
+        NightlyLedger(store).finish_run(report.run_id, report.status, report.counts, error=report.failure)
     return report
 
 
@@ -196,7 +196,9 @@ def _run(
         }
     if mailer is not None:  # None only for a dry run
         report.bases += _reconcile(matcher, mailer, reconcile)
-    sent_today = {d.base_id for d in store.deliveries(run_date=report.run_date, statuses=["sent"])}
+    sent_today = {
+        d.base_id for d in NightlyLedger(store).deliveries(run_date=report.run_date, statuses=["sent"])
+    }
     in_scope = {base_id} if base_id is not None else set(route_demands(matcher, report.run_date).bases)
     if in_scope <= sent_today:  # nothing left to send today: skip the matching work entirely
         report.counts["skipped_bases"] = sorted(in_scope)
@@ -230,7 +232,7 @@ def _deliver(
     if not pairs or not base.contact_emails:
         outcome.status = "nothing_new" if not pairs else "no_contacts"
         if not report.dry_run:
-            store.record_delivery_outcome(
+            NightlyLedger(store).record_delivery_outcome(
                 report.run_date, base.id, run_id=report.run_id, status=outcome.status
             )
         return outcome
@@ -245,7 +247,7 @@ def _deliver(
         return outcome
     assert mailer is not None
     recipients = recipients_of(message)
-    store.begin_delivery(
+    NightlyLedger(store).begin_delivery(
         report.run_date,
         base.id,
         run_id=report.run_id,
@@ -261,12 +263,12 @@ def _deliver(
         outcome.refused = mailer.send(data, sender_of(message), recipients)
     except DeliveryError as error:
         outcome.status, outcome.error = "failed", str(error)
-        store.record_delivery_outcome(
+        NightlyLedger(store).record_delivery_outcome(
             report.run_date, base.id, run_id=report.run_id, status="failed", error=str(error)
         )
         return outcome
     _maybe_crash("after_smtp", ordinal)
-    store.record_delivery_sent(report.run_date, base.id, refused=outcome.refused)
+    NightlyLedger(store).record_delivery_sent(report.run_date, base.id, refused=outcome.refused)
     _maybe_crash("after_commit", ordinal)
     _follow_flow(matcher, [p.demand_id for p in pairs])
     outcome.status = "sent"
@@ -276,7 +278,7 @@ def _deliver(
 def _reconcile(matcher: Matcher, mailer: Mailer, policy_name: ReconcilePolicy) -> list[BaseOutcome]:
     """Settle deliveries a crashed run left ``sending`` (see the module docstring)."""
     outcomes = []
-    for pending in matcher.store.pending_deliveries():
+    for pending in NightlyLedger(matcher.store).pending_deliveries():
         outcome = BaseOutcome(
             pending.base_id,
             "reconciled",
@@ -296,7 +298,7 @@ def _reconcile(matcher: Matcher, mailer: Mailer, policy_name: ReconcilePolicy) -
                 outcome.refused = mailer.send(pending.message, sender_of(parsed), pending.recipients)
             except DeliveryError as error:
                 outcome.status, outcome.error = "failed", f"reconcile re-send: {error}"
-                matcher.store.record_delivery_outcome(
+                NightlyLedger(matcher.store).record_delivery_outcome(
                     pending.run_date,
                     pending.base_id,
                     run_id=pending.run_id,
@@ -305,7 +307,7 @@ def _reconcile(matcher: Matcher, mailer: Mailer, policy_name: ReconcilePolicy) -
                 )
                 outcomes.append(outcome)
                 continue
-        matcher.store.record_delivery_sent(
+        NightlyLedger(matcher.store).record_delivery_sent(
             pending.run_date, pending.base_id, refused=outcome.refused, reconciled=True
         )
         _follow_flow(matcher, [p.demand_id for p in pending.pairs])
