@@ -23,11 +23,11 @@ from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
 
 from embeddings.encoders.base import Encoder
-from matcher.config import Settings
 from matcher.domain.records import MatchStatus, Site
 from matcher.service import Matcher
 from pipelines.nightly.ledger import NightlyLedger
 from pipelines.nightly.run import FAIL_ENV, FAIL_EXIT_CODE, run_nightly
+from pipelines.nightly.settings import NightlySettings
 
 RUN_DATE = date(2026, 3, 2)
 # small lists keep the suite fast; the limits still bind on the demo data
@@ -98,7 +98,7 @@ def data_dir(demo_data_dir: Path, tmp_path: Path) -> Path:
 
 
 def make_matcher(data_dir: Path, port: int, encoder: Encoder) -> Matcher:
-    settings = Settings(data_dir=data_dir, smtp_host="127.0.0.1", smtp_port=port, **NIGHTLY)  # type: ignore[arg-type]
+    settings = NightlySettings(data_dir=data_dir, smtp_host="127.0.0.1", smtp_port=port, **NIGHTLY)  # type: ignore[arg-type]
     return Matcher(settings, encoder=encoder)
 
 

@@ -30,6 +30,7 @@ from pipelines.nightly.ledger import NightlyLedger
 from pipelines.nightly.ledger_records import SentPair
 from pipelines.nightly.notify import SmtpMailer
 from pipelines.nightly.run import LOCK_NAME, NightlyReport, run_nightly
+from pipelines.nightly.settings import NightlySettings
 
 RUN_DATE = date(2026, 3, 2)
 NIGHTLY = {"nightly_k": 4, "nightly_depth": 10, "nightly_cap": 3, "nightly_org_limit": 2}
@@ -121,7 +122,7 @@ def delivered(
     data_dir = tmp_path_factory.mktemp("delivered") / "data"
     shutil.copytree(demo_data_dir, data_dir)
     with smtp_server() as (conversation, port):
-        settings = Settings(data_dir=data_dir, smtp_host="127.0.0.1", smtp_port=port, **NIGHTLY)  # type: ignore[arg-type]
+        settings = NightlySettings(data_dir=data_dir, smtp_host="127.0.0.1", smtp_port=port, **NIGHTLY)  # type: ignore[arg-type]
         matcher = Matcher(settings, encoder=use_encoder)
         report = run_nightly(matcher, run_date=RUN_DATE, base_id=BASE, refresh=False)
     return Delivered(data_dir, report, conversation.commands, port)
@@ -246,7 +247,7 @@ def test_scheduled_run_logs_a_broken_mail_path_as_an_error(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     closed = _free_port()
-    settings = Settings(data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=closed)
+    settings = NightlySettings(data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=closed)
     with caplog.at_level(logging.INFO, logger="haizhi.nightly"):
         scheduled_run(settings, dry_run=False)
     [record] = [r for r in caplog.records if r.name == "haizhi.nightly"]

@@ -11,6 +11,7 @@ import typer
 
 from matcher.config import Settings
 from pipelines.nightly.ledger import NightlyLedger
+from pipelines.nightly.settings import NightlySettings, nightly_settings
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -26,8 +27,8 @@ LAST_RUN_FAILED_EXIT_CODE = 5
 """``--check`` exit code when SMTP is fine but the last run failed, was partial, interrupted or unknown."""
 
 
-def _settings(data_dir: Path | None, outbox: Path | None = None) -> Settings:
-    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+def _settings(data_dir: Path | None, outbox: Path | None = None) -> NightlySettings:
+    settings = NightlySettings(data_dir=data_dir) if data_dir else NightlySettings()
     return settings.model_copy(update={"outbox_dir": outbox}) if outbox else settings
 
 
@@ -112,7 +113,7 @@ def check_health(settings: Settings) -> tuple[int, str]:
     """``haizhi nightly --check``: the SMTP check and the last run's status as (exit code, one line)."""
     from pipelines.nightly.notify import SmtpMailer
 
-    smtp = SmtpMailer.from_settings(settings).check()
+    smtp = SmtpMailer.from_settings(nightly_settings(settings)).check()
     run_ok, run_line = last_run_status(settings)
     line = f"{smtp.line()}; {run_line}"
     if not smtp.ok:  # the mail path first: tonight's run cannot deliver whatever the last one did
