@@ -4,7 +4,13 @@
 """
 
 from matcher.store.database import Database, make_engine, utc_now
-from matcher.store.errors import InvalidTransition, RecordNotFound, SchemaVersionError
+from matcher.store.errors import (
+    DatabaseDriverError,
+    DatabaseError,
+    InvalidTransition,
+    RecordNotFound,
+    SchemaVersionError,
+)
 from matcher.store.repositories.flow import Cooperation, CooperationResult, DemandEvent
 from matcher.store.repositories.freshness import ChangedRows, ChangeStamp
 from matcher.store.repositories.matches import (
@@ -27,6 +33,8 @@ __all__ = [
     "Cooperation",
     "CooperationResult",
     "Database",
+    "DatabaseDriverError",
+    "DatabaseError",
     "DemandEvent",
     "InvalidTransition",
     "MatchEvent",

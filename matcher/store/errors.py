@@ -1,4 +1,19 @@
-"""Errors the store raises, shared by every repository."""
+"""Errors the store raises, shared by every repository.
+
+`DatabaseError` and `DatabaseDriverError` name SQLAlchemy's errors, so that callers outside
+``matcher.store`` can catch a failing database without importing SQLAlchemy themselves.
+"""
+
+from sqlalchemy.exc import DBAPIError as DatabaseDriverError
+from sqlalchemy.exc import SQLAlchemyError as DatabaseError
+
+__all__ = [
+    "DatabaseDriverError",
+    "DatabaseError",
+    "InvalidTransition",
+    "RecordNotFound",
+    "SchemaVersionError",
+]
 
 
 class SchemaVersionError(RuntimeError):

@@ -61,9 +61,8 @@ def import_(
     index: Annotated[bool, typer.Option(help="Update the search indexes afterwards.")] = False,
 ) -> None:
     """Import records (all-or-nothing; every problem is reported as file:row:column: reason)."""
-    from sqlalchemy.exc import DBAPIError
-
     from matcher.ingest.importer import ImportFileError, import_file
+    from matcher.store import DatabaseDriverError
 
     if kind not in KINDS:
         raise _fail(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
@@ -74,7 +73,7 @@ def import_(
         report = import_file(matcher.store, kind, file)
     except ImportFileError as error:
         raise _fail(str(error)) from None
-    except DBAPIError as error:  # unreachable or refusing database; the import is one transaction
+    except DatabaseDriverError as error:  # unreachable or refusing database; the import is one transaction
         cause = " ".join(str(error.orig).split()) or type(error.orig).__name__
         raise _fail(f"{file}: cannot import into the database ({cause}); nothing was written") from None
     typer.echo(str(report))  # the report starts with the file name

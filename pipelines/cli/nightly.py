@@ -123,9 +123,7 @@ def check_health(settings: Settings) -> tuple[int, str]:
 
 def last_run_status(settings: Settings) -> tuple[bool, str]:
     """Whether the latest real (not dry) run went well, and a phrase saying so; reads, never writes."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from matcher.store import SchemaVersionError, Store
+    from matcher.store import DatabaseError, SchemaVersionError, Store
     from pipelines.nightly.run import nightly_running
 
     sqlite_file = settings.data_dir / "haizhi.db"
@@ -137,7 +135,7 @@ def last_run_status(settings: Settings) -> tuple[bool, str]:
             run = NightlyLedger(store).last_run() if store.schema_version() is not None else None
         finally:
             store.close()
-    except (SQLAlchemyError, SchemaVersionError) as error:
+    except (DatabaseError, SchemaVersionError) as error:
         return False, f"cannot read the nightly ledger: {type(error).__name__}: {error}".splitlines()[0]
     if run is None:
         return False, "no nightly run recorded"
