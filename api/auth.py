@@ -19,10 +19,10 @@ from datetime import datetime
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
+from api.access import ApiKey, ApiKeys, KeyCheck, KeyVerdict
 from api.errors import ApiError, forbidden, too_many_attempts
 from api.state import AppState, get_state
 from matcher.domain.records import Demand, Site
-from matcher.store.auth_api import ApiKey, KeyCheck, KeyVerdict
 
 API_KEY_HEADER = "X-API-Key"
 CONTACT_ROLES = frozenset({"admin", "base"})
@@ -133,15 +133,15 @@ def get_principal(
     token = _token(request, header_value)
     if not token:
         raise ApiError(401, "unauthorized", f"send an API key in the {API_KEY_HEADER} header")
-    check = state.store.check_api_key(token) if token.isascii() else KeyCheck(KeyVerdict.UNKNOWN)
+    check = ApiKeys(state.store).check(token) if token.isascii() else KeyCheck(KeyVerdict.UNKNOWN)
     if not check.accepted or check.key is None:
         limiter.record_failure(address)
         raise _refusal(check)
     key = check.key
     if key.role == "station" and key.site_id:
-        site = state.store.get("sites", key.site_id)
+        site = state.store.records.get("sites", key.site_id)
         parent = site.parent_id if isinstance(site, Site) else None
         return Principal(key, frozenset({key.site_id}), parent)
     if key.role == "base" and key.site_id:
-        return Principal(key, frozenset({key.site_id, *state.store.child_site_ids(key.site_id)}))
+        return Principal(key, frozenset({key.site_id, *state.store.search.child_site_ids(key.site_id)}))
     return Principal(key, None)

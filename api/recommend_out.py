@@ -36,7 +36,7 @@ def recommend_experts(
         results = state.matcher.recommend(text, demand_id=demand_id, k=k, filters=filters)
     statuses: dict[str, MatchStatus] = {}
     if demand_id is not None:
-        statuses = {m.expert_id: m.status for m in state.store.matches(demand_id=demand_id)}
+        statuses = {m.expert_id: m.status for m in state.store.matches.list(demand_id=demand_id)}
     return [expert_out(r, principal, statuses.get(r.id)) for r in results]
 
 

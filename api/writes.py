@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 
+from api.access import AuditLog
 from api.auth import Principal
 from api.errors import ApiError, not_found
 from api.state import AppState
@@ -25,7 +26,7 @@ SINGULAR = {"experts": "expert", "organizations": "organization", "sites": "site
 
 def get_record(state: AppState, kind: str, record_id: str) -> Record:
     """A stored record or a 404."""
-    record = state.store.get(kind, record_id)
+    record = state.store.records.get(kind, record_id)
     if record is None:
         raise not_found(f"no {SINGULAR[kind]} with id {record_id!r}")
     return record
@@ -70,9 +71,9 @@ def save_records(
         if rebase is not None:
             records = rebase()
         with state.store.transaction():
-            result = state.store.upsert(kind, records)
+            result = state.store.records.upsert(kind, records)
             target = records[0].id if len(records) == 1 else f"{len(records)} records"
-            state.store.record_audit(principal.key, action, kind, target, detail)
+            AuditLog(state.store).record(principal.key, action, kind, target, detail)
         if prepared is not None:
             # in memory at once; saved on shutdown (a restart's incremental build covers a crash)
             state.matcher.index_prepared(prepared, [r.id for r in records], save=False)

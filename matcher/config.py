@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -58,14 +58,8 @@ class Settings(BaseSettings):
     station_evaluation: Path | None = None
     stale_after_months: int = Field(default=18, ge=1)
     gap_dense_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
-    # nightly batch (issue 4): SMTP delivery, outbox for --dry-run, capacity/diversity limits
-    smtp_host: str = "localhost"
-    smtp_port: int = Field(default=25, ge=1, le=65535)
-    smtp_security: Literal["none", "starttls", "ssl"] = "none"
-    smtp_user: str = ""
-    smtp_password: SecretStr = SecretStr("")
-    smtp_timeout: float = Field(default=60.0, gt=0)
-    mail_from: str = "Haizhi Match 海智匹配 <noreply@haizhi.example.cn>"
+    # nightly batch (issue 4): outbox for --dry-run, capacity/diversity limits; its SMTP settings
+    # are the nightly's own (`pipelines.nightly.settings.NightlySettings`)
     nightly_k: int = Field(default=10, ge=1)
     nightly_depth: int = Field(default=30, ge=1)
     nightly_cap: int = Field(default=5, ge=1)

@@ -166,7 +166,7 @@ class Matcher(IndexingMixin, PreparingMixin):
         if (text is None) == (demand_id is None):
             raise ValueError("give either a need text or a demand id")
         if demand_id is not None:
-            demand = self.store.get("demands", demand_id)
+            demand = self.store.records.get("demands", demand_id)
             if not isinstance(demand, Demand):
                 raise ValueError(f"unknown demand {demand_id!r}")
             return self.analyzer.analyze_demand(demand)
@@ -235,7 +235,7 @@ class Matcher(IndexingMixin, PreparingMixin):
         explanations: list[Explanation | None] = [None] * len(entries)
         records: dict[str, Expert | Demand] = {}
         if explain:
-            found = self.store.get_many(collection.kind, [e.id for e in entries])
+            found = self.store.records.get_many(collection.kind, [e.id for e in entries])
             records = {r.id: r for r in found if isinstance(r, Expert | Demand)}
             explanations = self._explain(
                 collection, analysis, query_terms, candidates, features, order, entries, records
@@ -286,7 +286,7 @@ class Matcher(IndexingMixin, PreparingMixin):
         """Open engagements per expert, re-read at most every ``load_cache_seconds`` (a soft feature)."""
         read_at, loads = self._loads
         if time.monotonic() - read_at > self.settings.load_cache_seconds:
-            loads = self.store.open_engagements()
+            loads = self.store.matches.open_engagements()
             self._loads = (time.monotonic(), loads)
         return loads
 
@@ -294,7 +294,7 @@ class Matcher(IndexingMixin, PreparingMixin):
         self, expert_id: str, *, k: int = 10, only_open: bool = True, explain: bool = True
     ) -> list[Recommendation]:
         """Demands an expert could solve, for outreach (expert → demands)."""
-        expert = self.store.get("experts", expert_id)
+        expert = self.store.records.get("experts", expert_id)
         if not isinstance(expert, Expert):
             raise ValueError(f"unknown expert {expert_id!r}")
         analysis = self.analyzer.analyze_expert(expert)

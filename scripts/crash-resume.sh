@@ -35,8 +35,8 @@ store = Store(settings.resolved_database_url)
 store.create_schema()
 experts = generate_experts(int(sys.argv[1]))
 for start in range(0, len(experts), 5000):
-    store.upsert("experts", experts[start : start + 5000])
-print(f"imported {store.count('experts')} synthetic experts into {settings.data_dir}")
+    store.records.upsert("experts", experts[start : start + 5000])
+print(f"imported {store.records.count('experts')} synthetic experts into {settings.data_dir}")
 EOF
 
 alive() { # a pid that exists and is not a zombie (an orphan's zombie waits for its new parent)

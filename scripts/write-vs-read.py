@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 
+from api.access import ApiKeys
 from pipelines.bench.loadtest import wait_until_healthy
 
 NEED = {"text": "需要固态电池电解质界面稳定性方面的专家", "k": 10}
@@ -93,7 +94,7 @@ def build_data_dir(root: Path, data_dir: Path) -> str:
     for kind in ("organizations", "sites", "experts", "demands"):
         import_file(matcher.store, kind, root / "pipelines" / "demo" / "data" / f"{kind}.csv")
     matcher.build_index()
-    key: str = matcher.store.create_api_key("write-vs-read", "admin", None)[1]
+    key: str = ApiKeys(matcher.store).create("write-vs-read", "admin", None)[1]
     matcher.store.close()
     return key
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from api.access import ApiKeys
 from embeddings.encoders import create_encoder
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
@@ -146,7 +147,7 @@ def api_server_factory(
             shutil.rmtree(settings.index_dir)  # PostgreSQL numbers rows anew: index it (vectors are cached)
         store = Store(settings.resolved_database_url)
         store.create_schema()
-        keys = {name: store.create_api_key(f"test {name}", *grant)[1] for name, grant in grants.items()}
+        keys = {name: ApiKeys(store).create(f"test {name}", *grant)[1] for name, grant in grants.items()}
         store.close()
         app = create_app(ApiSettings(matcher=settings), encoder=use_encoder)
         sock = socket.socket()
@@ -179,7 +180,7 @@ def _copy_records(source: object, settings: Settings) -> None:
     target.drop_schema()
     target.create_schema()
     for kind in ("sites", "organizations", "experts", "demands"):
-        target.upsert(kind, [record for _, record in source.rows(kind)])
+        target.records.upsert(kind, [record for _, record in source.records.rows(kind)])
     source.close()
     target.close()
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from api.access import ApiKeys
 from pipelines.cli.main import app as cli_app
 
 NEED = "需要锂电池固态电解质方面的海外专家，解决界面阻抗问题"
@@ -191,7 +192,7 @@ def test_first_serve_creates_an_admin_key_file_once(tmp_path: Path) -> None:
     store.create_schema()
     path = ensure_admin_key(store, tmp_path)
     assert path == tmp_path / "admin.key" and (path.stat().st_mode & 0o777) == 0o600
-    key = store.authenticate_api_key(path.read_text().strip())
+    key = ApiKeys(store).authenticate(path.read_text().strip())
     assert key is not None and key.role == "admin"
     assert ensure_admin_key(store, tmp_path) is None  # keys exist: nothing new
-    assert store.authenticate_api_key(path.read_text().strip()[:-2] + "xx") is None
+    assert ApiKeys(store).authenticate(path.read_text().strip()[:-2] + "xx") is None

@@ -72,7 +72,7 @@ def _wait_for_checkpoint(build: subprocess.Popen[str], cache_dir: Path) -> list[
 def test_killed_build_leaves_no_process_and_the_rerun_resumes(tmp_path: Path, use_encoder: Encoder) -> None:
     settings = Settings(data_dir=tmp_path / "data", embed_workers=1)
     experts = generate_experts(EXPERTS)
-    Matcher(settings, encoder=use_encoder).store.upsert("experts", experts)
+    Matcher(settings, encoder=use_encoder).store.records.upsert("experts", experts)
     analyzer = Analyzer()
     analyses = [analyzer.analyze_expert(expert) for expert in experts]
     distinct = len({text for a in analyses for text in (a.text, *a.items)})

@@ -116,17 +116,19 @@ def test_merge_unions_fields_and_moves_matches(store: Store) -> None:
         cooperation_modes=["consulting"],
         updated_at="2024-06-01",
     )
-    store.upsert("experts", [keep, drop, person("c", "Other Person")])
-    store.upsert("demands", [Demand(id="d1", title="电池"), Demand(id="d2", title="材料")])
-    store.set_match_status("d1", "b", "recommended")
-    store.set_match_status("d1", "b", "contacted", actor="alice")
-    store.set_match_status("d2", "a", "recommended")
-    store.set_match_status("d2", "b", "recommended")
+    store.records.upsert("experts", [keep, drop, person("c", "Other Person")])
+    store.records.upsert("demands", [Demand(id="d1", title="电池"), Demand(id="d2", title="材料")])
+    store.matches.set_status("d1", "b", "recommended")
+    store.matches.set_status("d1", "b", "contacted", actor="alice")
+    store.matches.set_status("d2", "a", "recommended")
+    store.matches.set_status("d2", "b", "recommended")
 
     merged = merge_experts(store, "a", "b")
 
-    assert merged.id == "a" and store.get("experts", "b") is None and store.count("experts") == 2
-    assert store.get("experts", "a") == merged
+    assert (
+        merged.id == "a" and store.records.get("experts", "b") is None and store.records.count("experts") == 2
+    )
+    assert store.records.get("experts", "a") == merged
     assert merged.fields == ["new_energy.battery", "materials.nano"]
     assert merged.keywords == ["锂电池", "solid-state electrolyte"]
     assert merged.cooperation_modes == [CooperationMode.FLEXIBLE, CooperationMode.CONSULTING]
@@ -134,18 +136,18 @@ def test_merge_unions_fields_and_moves_matches(store: Store) -> None:
     assert merged.email == "wz@stanford.edu" and merged.phone == "+1 650" and merged.bio == "Newer bio."
     assert merged.affiliation == "Stanford University, Materials Science"  # newer profile wins
     assert merged.updated_at is not None and merged.updated_at.isoformat() == "2024-06-01"
-    moved = store.get_match("d1", "a")
+    moved = store.matches.get("d1", "a")
     assert moved is not None and moved.status is MatchStatus.CONTACTED
-    assert [(m.demand_id, m.expert_id) for m in store.matches()] == [("d1", "a"), ("d2", "a")]
-    assert store.open_engagements() == {"a": 1}
-    history = store.match_history("d1", "a")
+    assert [(m.demand_id, m.expert_id) for m in store.matches.list()] == [("d1", "a"), ("d2", "a")]
+    assert store.matches.open_engagements() == {"a": 1}
+    history = store.matches.history("d1", "a")
     assert [h.actor for h in history] == ["system", "alice", "dedup"]
 
 
 def test_merge_refuses_unknown_or_same_ids(store: Store) -> None:
-    store.upsert("experts", [person("a", "张伟")])
+    store.records.upsert("experts", [person("a", "张伟")])
     with pytest.raises(RecordNotFound, match="'zz'"):
         merge_experts(store, "a", "zz")
     with pytest.raises(ValueError, match="into itself"):
         merge_experts(store, "a", "a")
-    assert store.count("experts") == 1
+    assert store.records.count("experts") == 1

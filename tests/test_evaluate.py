@@ -79,14 +79,14 @@ def test_evaluator_scores_any_system_and_compares(demo_matcher: Matcher) -> None
     assert ranked.summary["ndcg"][0] > bm25.summary["ndcg"][0]
     assert evaluator.compare(bm25, ranked).delta > 0
     assert set(ranked.groups) <= {
-        d.industry for d in demo_matcher.store.list("demands") if isinstance(d, Demand)
+        d.industry for d in demo_matcher.store.records.list("demands") if isinstance(d, Demand)
     }
     assert 0 < ranked.coverage <= 1 and 0 <= ranked.gini < 1
 
 
 def test_evaluate_matcher_intervals_and_industry_slices(demo_matcher: Matcher) -> None:
     gold = read_gold(DEMO_GOLD)
-    demands = [d for d in demo_matcher.store.list("demands") if isinstance(d, Demand)][:40]
+    demands = [d for d in demo_matcher.store.records.list("demands") if isinstance(d, Demand)][:40]
     rows = evaluate_matcher(
         demo_matcher, demands, gold, systems=["fused+ranker"], by_industry=True, bootstrap=200
     )
@@ -112,7 +112,7 @@ METRIC_COLUMNS = ["system", "pair", "queries", "ndcg", "recall", "mrr", "map", "
 
 def test_metric_frame_has_a_column_per_field_and_interval_bound(demo_matcher: Matcher) -> None:
     gold = read_gold(DEMO_GOLD)
-    demands = [d for d in demo_matcher.store.list("demands") if isinstance(d, Demand)][:20]
+    demands = [d for d in demo_matcher.store.records.list("demands") if isinstance(d, Demand)][:20]
     pairs = ("all", "zh→en")
     plain = evaluate_matcher(demo_matcher, demands, gold, systems=["bm25", "dense"], pairs=pairs)
     frame = metric_frame(plain)
@@ -139,13 +139,13 @@ def test_lifecycle_gold_orders_stages_and_simulation_writes_events(
     data_dir = tmp_path / "data"
     shutil.copytree(demo_data_dir, data_dir)
     matcher = Matcher(Settings(data_dir=data_dir), encoder=use_encoder)
-    demands = [d for d in matcher.store.list("demands") if isinstance(d, Demand)][:6]
+    demands = [d for d in matcher.store.records.list("demands") if isinstance(d, Demand)][:6]
     report = simulate_outcomes(matcher, read_gold(DEMO_GOLD), demands=demands, k=4, seed=3)
     assert report.pairs == 24 and sum(report.statuses.values()) == 24
     lifecycle = gold_from_lifecycle(matcher.store)
     assert set(lifecycle) == {d.id for d in demands}
     assert all(len(g) == 4 and set(g.values()) <= {-1, 0, 1, 2, 3} for g in lifecycle.values())
-    history = matcher.store.match_history(demands[0].id, next(iter(lifecycle[demands[0].id])))
+    history = matcher.store.matches.history(demands[0].id, next(iter(lifecycle[demands[0].id])))
     assert history[0].to_status is MatchStatus.RECOMMENDED and history[0].actor == "simulation"
     again = simulate_outcomes(matcher, read_gold(DEMO_GOLD), demands=demands, k=4, seed=3)
     assert again.pairs == 0 and again.skipped_existing == 24  # real history is never overwritten

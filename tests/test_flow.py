@@ -41,7 +41,7 @@ def test_derive_status(current: DemandStatus, matches: list[MatchStatus], expect
 def make_store(tmp_path: Path) -> Store:
     store = Store(Settings(data_dir=tmp_path).resolved_database_url)
     store.create_schema()
-    store.upsert(
+    store.records.upsert(
         "experts",
         [
             Expert(id="E1", name="王磊", country="US", bio=f"长期研究{BATTERY}。", industries=["new_energy"]),
@@ -51,7 +51,7 @@ def make_store(tmp_path: Path) -> Store:
             Expert(id="E3", name="李娜", country="JP", bio="水处理膜材料与反渗透膜工艺。"),
         ],
     )
-    store.upsert(
+    store.records.upsert(
         "demands",
         [
             Demand(id="D1", title="固态电池界面阻抗攻关", description=f"需要{BATTERY}方面的专家"),
@@ -63,7 +63,7 @@ def make_store(tmp_path: Path) -> Store:
 
 
 def status(store: Store, demand_id: str) -> DemandStatus:
-    demand = store.get("demands", demand_id)
+    demand = store.records.get("demands", demand_id)
     assert isinstance(demand, Demand)
     return demand.status
 
@@ -91,9 +91,9 @@ def test_demand_follows_its_matches_and_explicit_actions(tmp_path: Path) -> None
     cooperation = flow.record_cooperation(
         "D1", "E2", mode="flexible", start_date=date(2026, 3, 1), contract_amount_wan=120
     )
-    assert store.get_match("D1", "E2").status is M.SIGNED  # type: ignore[union-attr]
+    assert store.matches.get("D1", "E2").status is M.SIGNED  # type: ignore[union-attr]
     assert status(store, "D1") is D.COOPERATING
-    assert store.cooperations(demand_id="D1") == [cooperation]
+    assert store.flow.cooperations(demand_id="D1") == [cooperation]
     flow.close("D1", "solved", note="问题已解决", actor="staff")
     assert status(store, "D1") is D.CLOSED
     history = [(e.to_status, e.reason) for e in flow.history("D1")]

@@ -30,7 +30,7 @@ def demo_gaps(demo_matcher: Matcher):  # type: ignore[no-untyped-def]
 def test_demo_gap_report_covers_every_open_demand(demo_gaps, demo_matcher: Matcher) -> None:  # type: ignore[no-untyped-def]
     open_ids = {
         d.id
-        for d in demo_matcher.store.list("demands")
+        for d in demo_matcher.store.records.list("demands")
         if d.status.value in ("open", "matching", "negotiating")
     }  # type: ignore[attr-defined]
     assert {g.demand_id for g in demo_gaps.demands} == open_ids and len(open_ids) == 131
@@ -43,7 +43,7 @@ def test_demo_gap_report_covers_every_open_demand(demo_gaps, demo_matcher: Match
     assert scores == sorted(scores, reverse=True)
     top = demo_gaps.overall[0]
     assert top.weak_demands >= 1 and top.gap_score == round(top.weak_demands / (1 + top.supply), 4)
-    assert set(demo_gaps.by_base) <= {s.id for s in demo_matcher.store.list("sites")} | {"(none)"}
+    assert set(demo_gaps.by_base) <= {s.id for s in demo_matcher.store.records.list("sites")} | {"(none)"}
 
 
 def test_gap_frame_holds_every_row_unrounded(demo_gaps) -> None:  # type: ignore[no-untyped-def]
@@ -72,11 +72,11 @@ def test_gap_xlsx_and_chart(demo_gaps, tmp_path: Path) -> None:  # type: ignore[
 
 def test_a_field_without_experts_is_the_top_gap(tmp_path: Path, use_encoder: Encoder) -> None:
     matcher = Matcher(Settings(data_dir=tmp_path), encoder=use_encoder)
-    matcher.store.upsert(
+    matcher.store.records.upsert(
         "sites",
         [Site(id="B1", name="基地", kind="base"), Site(id="S1", name="站", kind="station", parent_id="B1")],
     )
-    matcher.store.upsert(
+    matcher.store.records.upsert(
         "experts",
         [
             Expert(id="E1", name="王磊", country="US", bio="固态电池电解质与锂金属负极界面研究。"),
@@ -88,7 +88,7 @@ def test_a_field_without_experts_is_the_top_gap(tmp_path: Path, use_encoder: Enc
             ),
         ],
     )
-    matcher.store.upsert(
+    matcher.store.records.upsert(
         "demands",
         [
             Demand(

@@ -157,7 +157,7 @@ def test_missing_and_unknown_columns(tmp_path: Path) -> None:
 def test_bad_rows_name_file_row_column_and_write_nothing(tmp_path: Path, store: Store) -> None:
     good = write(tmp_path / "good.csv", [EXPERT_HEADER, *EXPERT_ROWS])
     import_file(store, "experts", good)
-    before = store.content_hashes("experts")
+    before = store.records.content_hashes("experts")
     rows = [
         EXPERT_ROWS[0].replace("Stanford University", '"Stanford University, CA"'),  # valid change
         "E3,李娜,Na Li,not-an-email,美国,MIT,,,,",
@@ -175,7 +175,7 @@ def test_bad_rows_name_file_row_column_and_write_nothing(tmp_path: Path, store: 
     assert f"{bad}:5:cooperation_modes: unknown cooperation mode 'telepathy'" in message
     assert f"{bad}:7:name:" in message and f"{bad}:7:updated_at:" in message
     assert f"{bad}:6:id: duplicate id 'E1' (first at row 2)" in message
-    assert store.content_hashes("experts") == before
+    assert store.records.content_hashes("experts") == before
 
 
 def test_message_is_capped(tmp_path: Path) -> None:
@@ -218,8 +218,8 @@ def test_export_import_round_trip(tmp_path: Path, store: Store, suffix: str, lan
         Expert(id="E2", name="Anna Schmidt", country="DE", phone="13800000000"),
     ]
     demands = [Demand(id="D1", title="电池", budget_wan=50, status="closed", deadline="2025-01-31")]
-    store.upsert("experts", experts)
-    store.upsert("demands", demands)
+    store.records.upsert("experts", experts)
+    store.records.upsert("demands", demands)
     for kind, records in (("experts", experts), ("demands", demands)):
         path = tmp_path / f"{kind}{suffix}"
         assert export_records(store, kind, path, header_language=language) == len(records)
@@ -229,7 +229,7 @@ def test_export_import_round_trip(tmp_path: Path, store: Store, suffix: str, lan
 
 
 def test_csv_export_has_bom_for_excel(tmp_path: Path, store: Store) -> None:
-    store.upsert("experts", [Expert(id="E1", name="张伟", country="US")])
+    store.records.upsert("experts", [Expert(id="E1", name="张伟", country="US")])
     path = tmp_path / "out.csv"
     export_records(store, "experts", path)
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")

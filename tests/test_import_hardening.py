@@ -20,6 +20,7 @@ import openpyxl
 import pytest
 from conftest import database_url
 
+from api.access import ApiKeys
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
 from matcher.domain.records import Expert
@@ -363,17 +364,17 @@ def haizhi_import(path: Path, db_url: str, data_dir: Path) -> subprocess.Complet
 def test_nul_file_gives_a_clear_error_and_writes_nothing(tmp_path: Path, db_url: str) -> None:
     store = Store(db_url)
     try:
-        store.upsert("experts", [Expert(id="E0", name="Kept", country="US")])
-        before = store.content_hashes("experts")
+        store.records.upsert("experts", [Expert(id="E0", name="Kept", country="US")])
+        before = store.records.content_hashes("experts")
         for suffix in (".csv", ".jsonl", ".xlsx"):
             with pytest.raises(ImportFileError, match="control character U\\+0000 at position 5"):
                 import_file(store, "experts", nul_file(tmp_path, suffix))
-        assert store.content_hashes("experts") == before
+        assert store.records.content_hashes("experts") == before
         result = haizhi_import(nul_file(tmp_path, ".csv"), db_url, tmp_path / "data")
         assert result.returncode == 1, result.stdout + result.stderr
         assert f"experts.csv:3:name: {NUL_REASON}" in result.stderr
         assert "Traceback" not in result.stderr + result.stdout
-        assert store.content_hashes("experts") == before
+        assert store.records.content_hashes("experts") == before
     finally:
         store.close()
 
@@ -412,7 +413,7 @@ def small_api(tmp_path_factory: pytest.TempPathFactory, use_encoder: Encoder) ->
     data_dir = tmp_path_factory.mktemp("import-api")
     store = Store(Settings(data_dir=data_dir).resolved_database_url)
     store.create_schema()
-    key = store.create_api_key("import tests", "admin")[1]
+    key = ApiKeys(store).create("import tests", "admin")[1]
     store.close()
     app = create_app(ApiSettings(matcher=Settings(data_dir=data_dir)), encoder=use_encoder)
     sock = socket.socket()

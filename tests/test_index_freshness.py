@@ -31,11 +31,13 @@ NEWCOMERS = [
 
 def _write_around_the_index(store: Store) -> None:
     """2 experts added, 1 changed, 1 expert and 1 demand deleted: none of it indexed."""
-    changed = store.list("experts", limit=1)[0]
+    changed = store.records.list("experts", limit=1)[0]
     assert isinstance(changed, Expert)
-    store.upsert("experts", [*NEWCOMERS, changed.model_copy(update={"bio": changed.bio + " Also hydrogen."})])
-    store.delete("experts", [store.list("experts", limit=1, offset=1)[0].id])
-    store.delete("demands", [store.list("demands", limit=1)[0].id])
+    store.records.upsert(
+        "experts", [*NEWCOMERS, changed.model_copy(update={"bio": changed.bio + " Also hydrogen."})]
+    )
+    store.records.delete("experts", [store.records.list("experts", limit=1, offset=1)[0].id])
+    store.records.delete("demands", [store.records.list("demands", limit=1)[0].id])
 
 
 EXPECTED = (

@@ -87,7 +87,7 @@ def _expert(publications: list[str]) -> Expert:
 
 def test_item_indexes_follow_updates_and_removal(tmp_path: Path, use_encoder: Encoder) -> None:
     matcher = Matcher(Settings(data_dir=tmp_path), encoder=use_encoder)
-    matcher.store.upsert("experts", [_expert(PAPERS)])
+    matcher.store.records.upsert("experts", [_expert(PAPERS)])
     matcher.build_index()
     experts = matcher.collection("experts")
     assert experts.items is not None and experts.item_lexical is not None
@@ -97,7 +97,7 @@ def test_item_indexes_follow_updates_and_removal(tmp_path: Path, use_encoder: En
     assert top.explanation is not None and top.explanation.best_work == PAPERS[2]
     assert "lung nodule" in top.explanation.text_en
 
-    matcher.store.upsert("experts", [_expert(PAPERS[:1])])  # two papers withdrawn
+    matcher.store.records.upsert("experts", [_expert(PAPERS[:1])])  # two papers withdrawn
     matcher.build_index()
     experts = matcher.collection("experts")
     assert len(experts.items) == len(experts.item_lexical) == 2
@@ -108,7 +108,7 @@ def test_item_indexes_follow_updates_and_removal(tmp_path: Path, use_encoder: En
     assert reloaded.items is not None and len(reloaded.items) == 2
     assert reloaded.item_lexical is not None and len(reloaded.item_lexical) == 2
 
-    matcher.store.delete("experts", ["E-ITEMS"])
+    matcher.store.records.delete("experts", ["E-ITEMS"])
     matcher.build_index()
     experts = matcher.collection("experts")
     assert len(experts.items) == len(experts.item_lexical) == 0

@@ -22,11 +22,11 @@ from conftest import database_url
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
 from typer.testing import CliRunner
 
+from api.access import ApiKeys, AuditLog, KeyVerdict, hash_secret
 from api.ratelimit import FailedAuthLimiter
 from matcher.config import Settings
 from matcher.store import RecordNotFound, Store
-from matcher.store.auth_api import KeyVerdict, hash_secret
-from matcher.store.tables_auth import audit_log
+from matcher.store.tables import audit_log
 from pipelines.cli.main import app as cli_app
 
 PG_SCHEMA = "haizhi_test_keys_audit"  # not test_store's schema: the two may run at the same time
@@ -93,37 +93,37 @@ def test_a_database_of_the_first_release_gains_the_new_key_columns(db_url: str) 
         )
     opened.create_schema()
     opened.create_schema()  # re-runs are safe
-    key = opened.authenticate_api_key("hzk_kold0000001_s3cret")
+    key = ApiKeys(opened).authenticate("hzk_kold0000001_s3cret")
     assert key is not None and key.name == "old admin" and key.expires_at is None
-    _rotated, token = opened.rotate_api_key("kold0000001", grace=timedelta(0))
-    assert [k.key_id for k in opened.list_api_keys()] == ["kold0000001"]
-    assert opened.check_api_key(token).accepted
-    assert opened.check_api_key("hzk_kold0000001_s3cret").verdict is KeyVerdict.ROTATED
+    _rotated, token = ApiKeys(opened).rotate("kold0000001", grace=timedelta(0))
+    assert [k.key_id for k in ApiKeys(opened).list()] == ["kold0000001"]
+    assert ApiKeys(opened).check(token).accepted
+    assert ApiKeys(opened).check("hzk_kold0000001_s3cret").verdict is KeyVerdict.ROTATED
     opened.close()
 
 
 def test_expiry_is_checked_against_the_clock(store: Store) -> None:
-    key, token = store.create_api_key("temp", "analyst", expires_at=T0 + timedelta(hours=1))
-    assert store.check_api_key(token, now=T0).accepted
-    late = store.check_api_key(token, now=T0 + timedelta(hours=1))
+    key, token = ApiKeys(store).create("temp", "analyst", expires_at=T0 + timedelta(hours=1))
+    assert ApiKeys(store).check(token, now=T0).accepted
+    late = ApiKeys(store).check(token, now=T0 + timedelta(hours=1))
     assert late.verdict is KeyVerdict.EXPIRED and late.at == T0 + timedelta(hours=1)
-    assert store.authenticate_api_key(token, now=T0 + timedelta(days=1)) is None
-    assert store.check_api_key(token[:-3] + "abc", now=T0).verdict is KeyVerdict.UNKNOWN
-    store.revoke_api_key(key.key_id)
-    assert store.check_api_key(token, now=T0).verdict is KeyVerdict.REVOKED
+    assert ApiKeys(store).authenticate(token, now=T0 + timedelta(days=1)) is None
+    assert ApiKeys(store).check(token[:-3] + "abc", now=T0).verdict is KeyVerdict.UNKNOWN
+    ApiKeys(store).revoke(key.key_id)
+    assert ApiKeys(store).check(token, now=T0).verdict is KeyVerdict.REVOKED
 
 
 def test_rotation_keeps_the_old_secret_for_the_grace_period_only(store: Store) -> None:
-    key, old = store.create_api_key("ops", "admin")
-    rotated, new = store.rotate_api_key(key.key_id, grace=timedelta(hours=24), actor="tester", now=T0)
+    key, old = ApiKeys(store).create("ops", "admin")
+    rotated, new = ApiKeys(store).rotate(key.key_id, grace=timedelta(hours=24), actor="tester", now=T0)
     assert (rotated.key_id, rotated.role, rotated.name) == (key.key_id, key.role, key.name)
     assert new != old and rotated.previous_secret_valid_until == T0 + timedelta(hours=24)
     within, after = T0 + timedelta(hours=23), T0 + timedelta(hours=24)
-    assert store.check_api_key(old, now=within).accepted and store.check_api_key(new, now=within).accepted
-    ended = store.check_api_key(old, now=after)
+    assert ApiKeys(store).check(old, now=within).accepted and ApiKeys(store).check(new, now=within).accepted
+    ended = ApiKeys(store).check(old, now=after)
     assert ended.verdict is KeyVerdict.ROTATED and ended.at == after
-    assert store.check_api_key(new, now=after + timedelta(days=365)).accepted
-    entry = store.audit_entries(target_id=key.key_id)[0]
+    assert ApiKeys(store).check(new, now=after + timedelta(days=365)).accepted
+    entry = AuditLog(store).entries(target_id=key.key_id)[0]
     assert (entry.action, entry.actor, entry.key_id, entry.at) == ("keys.rotate", "tester", "cli", T0)
     assert entry.detail == {
         "grace_seconds": 86400,
@@ -133,31 +133,31 @@ def test_rotation_keeps_the_old_secret_for_the_grace_period_only(store: Store) -
 
 
 def test_rotation_refuses_revoked_and_expired_keys_and_writes_nothing(store: Store) -> None:
-    key, _token = store.create_api_key("short", "analyst", expires_at=T0)
+    key, _token = ApiKeys(store).create("short", "analyst", expires_at=T0)
     with pytest.raises(ValueError, match="has passed"):
-        store.rotate_api_key(key.key_id, grace=timedelta(0), now=T0 + timedelta(seconds=1))
-    renewed, _new = store.rotate_api_key(
+        ApiKeys(store).rotate(key.key_id, grace=timedelta(0), now=T0 + timedelta(seconds=1))
+    renewed, _new = ApiKeys(store).rotate(
         key.key_id, grace=timedelta(0), expires_at=T0 + timedelta(days=90), now=T0
     )
     assert renewed.expires_at == T0 + timedelta(days=90)
-    store.revoke_api_key(key.key_id)
+    ApiKeys(store).revoke(key.key_id)
     with pytest.raises(ValueError, match="revoked"):
-        store.rotate_api_key(key.key_id, grace=timedelta(hours=1))
+        ApiKeys(store).rotate(key.key_id, grace=timedelta(hours=1))
     with pytest.raises(ValueError, match="negative"):
-        store.rotate_api_key(key.key_id, grace=timedelta(hours=-1))
+        ApiKeys(store).rotate(key.key_id, grace=timedelta(hours=-1))
     with pytest.raises(RecordNotFound):
-        store.rotate_api_key("knope", grace=timedelta(0))
-    assert [e.action for e in store.audit_entries(target_id=key.key_id)] == ["keys.rotate"]
+        ApiKeys(store).rotate("knope", grace=timedelta(0))
+    assert [e.action for e in AuditLog(store).entries(target_id=key.key_id)] == ["keys.rotate"]
 
 
 def test_key_ids_resolve_from_a_unique_prefix(store: Store) -> None:
-    keys = [store.create_api_key(f"k{i}", "analyst")[0].key_id for i in range(3)]
-    assert store.resolve_api_key_id(keys[0]) == keys[0]
-    assert store.resolve_api_key_id(f"hzk_{keys[1]}_whatever") == keys[1]
+    keys = [ApiKeys(store).create(f"k{i}", "analyst")[0].key_id for i in range(3)]
+    assert ApiKeys(store).resolve_id(keys[0]) == keys[0]
+    assert ApiKeys(store).resolve_id(f"hzk_{keys[1]}_whatever") == keys[1]
     with pytest.raises(ValueError, match="several"):
-        store.resolve_api_key_id("k")
+        ApiKeys(store).resolve_id("k")
     with pytest.raises(RecordNotFound):
-        store.resolve_api_key_id("kzz")
+        ApiKeys(store).resolve_id("kzz")
 
 
 def _add_audit_rows(store: Store, moments: tuple[datetime, ...], action: str) -> None:
@@ -180,7 +180,7 @@ def _add_audit_rows(store: Store, moments: tuple[datetime, ...], action: str) ->
 def test_audit_period_query_reads_in_batches_and_keeps_the_boundaries(store: Store) -> None:
     _add_audit_rows(store, OUTSIDE, "outside")
     _add_audit_rows(store, INSIDE * 3, "inside")
-    entries = list(store.iter_audit_entries(INSIDE[0], INSIDE[1], batch_size=2))
+    entries = list(AuditLog(store).iter_entries(INSIDE[0], INSIDE[1], batch_size=2))
     assert [e.at for e in entries] == list(INSIDE * 3) and {e.action for e in entries} == {"inside"}
 
 
@@ -221,11 +221,11 @@ def _server_store(server: SimpleNamespace) -> Store:
 
 def test_an_expired_key_gets_401_saying_when(api_server: SimpleNamespace) -> None:
     store = _server_store(api_server)
-    expired_key, expired = store.create_api_key(
+    expired_key, expired = ApiKeys(store).create(
         "expired", "analyst", expires_at=datetime(2025, 1, 2, 3, 4, 5)
     )
-    revoked_key, revoked = store.create_api_key("revoked", "analyst")
-    store.revoke_api_key(revoked_key.key_id)
+    revoked_key, revoked = ApiKeys(store).create("revoked", "analyst")
+    ApiKeys(store).revoke(revoked_key.key_id)
     store.close()
     with _from("127.0.0.2", api_server) as http:
         answers = {

@@ -39,7 +39,7 @@ def gold() -> dict[str, dict[str, int]]:
 
 @pytest.fixture(scope="module")
 def pairs(demo_matcher: Matcher, gold: dict[str, dict[str, int]]) -> PairData:
-    demands = [d for d in demo_matcher.store.list("demands") if isinstance(d, Demand)][:80]
+    demands = [d for d in demo_matcher.store.records.list("demands") if isinstance(d, Demand)][:80]
     return collect_pairs(demo_matcher, demands)
 
 
@@ -141,7 +141,7 @@ def test_tuned_params_round_trip_into_the_service_and_change_its_ranking(
 
 
 def test_fusion_search_is_nested_and_returns_candidate_pairs(demo_matcher: Matcher, gold: dict) -> None:
-    demands = [d for d in demo_matcher.store.list("demands") if isinstance(d, Demand)][:20]
+    demands = [d for d in demo_matcher.store.records.list("demands") if isinstance(d, Demand)][:20]
     grid = ({"fusion": "rrf", "rrf_k": 60}, {"fusion": "weighted", "lexical_weight": 0.5})
     result, collected = tune_fusion(demo_matcher, demands, gold, grid=grid, n_splits=4)
     assert len(result.fold_winners) == 4 and len(result.cv) == 20 and len(collected) == 2

@@ -109,8 +109,8 @@ SOLID_STATE_NEED = "需要固态电池电解质方面的海外专家，解决锂
 @pytest.fixture()
 def matcher(tmp_path: Path, use_encoder: Encoder) -> Matcher:
     m = Matcher(Settings(data_dir=tmp_path), encoder=use_encoder)
-    m.store.upsert("experts", EXPERTS)
-    m.store.upsert(
+    m.store.records.upsert("experts", EXPERTS)
+    m.store.records.upsert(
         "demands",
         [
             Demand(
@@ -202,10 +202,10 @@ def test_incremental_index_update_without_rebuild(matcher: Matcher) -> None:
         fields=["Hydrogen fuel cells"],
         bio="Proton exchange membrane fuel cell stacks and hydrogen electrolysis catalysts.",
     )
-    matcher.store.upsert("experts", [newcomer])
+    matcher.store.records.upsert("experts", [newcomer])
     matcher.index_records("experts", ["EN-HYDRO"])
     assert matcher.recommend("氢燃料电池电堆与电解水制氢催化剂", k=1)[0].id == "EN-HYDRO"
-    matcher.store.delete("experts", ["EN-HYDRO"])
+    matcher.store.records.delete("experts", ["EN-HYDRO"])
     matcher.index_records("experts", ["EN-HYDRO"])
     assert "EN-HYDRO" not in ids(matcher.recommend("氢燃料电池电堆与电解水制氢催化剂", k=10))
     reopened = Matcher(matcher.settings, encoder=matcher.encoder)
@@ -216,7 +216,7 @@ def test_rebuild_reembeds_only_changed_records(matcher: Matcher) -> None:
     again = matcher.build_index()
     assert not again.experts.changed and again.cache_misses == 0
     changed = EXPERTS[3].model_copy(update={"bio": EXPERTS[3].bio + " Also works on ultrasound."})
-    matcher.store.upsert("experts", [changed])
+    matcher.store.records.upsert("experts", [changed])
     report = matcher.build_index()
     assert report.experts.updated == 1 and report.cache_misses == 1
 
@@ -264,7 +264,7 @@ def test_sentence_transformers_backend_end_to_end(matcher: Matcher, tmp_path: Pa
     with pytest.raises(IndexMismatchError, match="use-multilingual-v3"):
         on_use_index.recommend("surgical robot", k=1)
     own = Matcher(Settings(data_dir=tmp_path / "st", encoder=spec))
-    own.store.upsert("experts", EXPERTS)
+    own.store.records.upsert("experts", EXPERTS)
     own.build_index()
     assert own.recommend("robot-assisted minimally invasive surgery", k=1)[0].id == "EN-ROBOT"
     assert own.recommend("CT image segmentation with deep learning", k=1)[0].id == "EN-MED"

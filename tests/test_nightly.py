@@ -23,10 +23,11 @@ from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
 
 from embeddings.encoders.base import Encoder
-from matcher.config import Settings
 from matcher.domain.records import MatchStatus, Site
 from matcher.service import Matcher
+from pipelines.nightly.ledger import NightlyLedger
 from pipelines.nightly.run import FAIL_ENV, FAIL_EXIT_CODE, run_nightly
+from pipelines.nightly.settings import NightlySettings
 
 RUN_DATE = date(2026, 3, 2)
 # small lists keep the suite fast; the limits still bind on the demo data
@@ -97,12 +98,12 @@ def data_dir(demo_data_dir: Path, tmp_path: Path) -> Path:
 
 
 def make_matcher(data_dir: Path, port: int, encoder: Encoder) -> Matcher:
-    settings = Settings(data_dir=data_dir, smtp_host="127.0.0.1", smtp_port=port, **NIGHTLY)  # type: ignore[arg-type]
+    settings = NightlySettings(data_dir=data_dir, smtp_host="127.0.0.1", smtp_port=port, **NIGHTLY)  # type: ignore[arg-type]
     return Matcher(settings, encoder=encoder)
 
 
 def bases_with_contacts(matcher: Matcher) -> dict[str, Site]:
-    sites = [s for s in matcher.store.list("sites") if isinstance(s, Site)]
+    sites = [s for s in matcher.store.records.list("sites") if isinstance(s, Site)]
     return {s.id: s for s in sites if s.kind.value in ("base", "offshore_base") and s.active}
 
 
@@ -140,7 +141,7 @@ def test_each_base_gets_one_decodable_mail_and_reruns_send_nothing(
         assert text is not None and html is not None
         text_content, html_content = text.get_content(), html.get_content()
         assert base.name in text_content and "<table" in html_content
-        delivery = matcher.store.delivery(RUN_DATE, base.id)
+        delivery = NightlyLedger(matcher.store).delivery(RUN_DATE, base.id)
         assert delivery is not None and delivery.status == "sent"
         assert delivery.message_id == message["Message-ID"]
         pairs = {(p.demand_id, p.expert_id) for p in delivery.pairs}
@@ -151,7 +152,7 @@ def test_each_base_gets_one_decodable_mail_and_reruns_send_nothing(
         assert ("Why matched" in html_content) is (base.contact_language == "en")
         per_expert.update(e for _, e in pairs)
         for demand_id, expert_id in pairs:
-            match = matcher.store.get_match(demand_id, expert_id)
+            match = matcher.store.matches.get(demand_id, expert_id)
             assert match is not None and match.status is MatchStatus.RECOMMENDED
     assert max(per_expert.values()) <= NIGHTLY["nightly_cap"]
     assert report.counts["cap_cost"] >= 0 and report.counts["assign_method"] in ("lp", "milp")
@@ -162,7 +163,7 @@ def test_each_base_gets_one_decodable_mail_and_reruns_send_nothing(
     tomorrow = run_nightly(matcher, run_date=RUN_DATE + timedelta(days=1))  # nothing changed
     assert {b.status for b in tomorrow.bases} == {"nothing_new"}
     assert len(handler.messages) == len(sent)
-    runs = matcher.store.list_nightly_runs()
+    runs = NightlyLedger(matcher.store).runs()
     assert [r.status for r in runs] == ["finished"] * 3
 
 
@@ -175,19 +176,19 @@ def test_refused_base_fails_alone_and_is_retried(
     report = run_nightly(matcher, run_date=RUN_DATE)
     outcome = {b.base_id: b for b in report.bases}
     assert outcome["B-CQ"].status == "failed" and "550" in outcome["B-CQ"].error
-    assert report.status == "partial" and matcher.store.list_nightly_runs()[0].status == "partial"
+    assert report.status == "partial" and NightlyLedger(matcher.store).runs()[0].status == "partial"
     others = {b for b, o in outcome.items() if o.status == "sent"}
     assert others and "B-CQ" not in handler.per_base()
-    failed = matcher.store.delivery(RUN_DATE, "B-CQ")
+    failed = NightlyLedger(matcher.store).delivery(RUN_DATE, "B-CQ")
     assert failed is not None and failed.status == "failed" and "550" in failed.error
     cq_demands = [p.demand_id for p in failed.pairs]
-    assert cq_demands and not any(matcher.store.matches(demand_id=d) for d in cq_demands)
+    assert cq_demands and not any(matcher.store.matches.list(demand_id=d) for d in cq_demands)
 
     handler.refuse_domains = set()
     retry = run_nightly(matcher, run_date=RUN_DATE)
     assert [b.base_id for b in retry.bases if b.status == "sent"] == ["B-CQ"]
     assert handler.per_base() == Counter({b: 1 for b in others | {"B-CQ"}})
-    retried = matcher.store.delivery(RUN_DATE, "B-CQ")
+    retried = NightlyLedger(matcher.store).delivery(RUN_DATE, "B-CQ")
     assert retried is not None and retried.status == "sent" and retried.attempts == 2
 
 
@@ -214,14 +215,16 @@ def test_run_killed_after_first_base_then_rerun_sends_each_base_once(
     assert len(handler.messages) == 1
     first = handler.messages[0].base
     matcher = make_matcher(data_dir, port, use_encoder)
-    assert [d.base_id for d in matcher.store.deliveries(run_date=RUN_DATE, statuses=["sent"])] == [first]
-    assert matcher.store.list_nightly_runs()[0].status == "running"  # died without finishing
+    assert [
+        d.base_id for d in NightlyLedger(matcher.store).deliveries(run_date=RUN_DATE, statuses=["sent"])
+    ] == [first]
+    assert NightlyLedger(matcher.store).runs()[0].status == "running"  # died without finishing
 
     report = run_nightly(matcher, run_date=RUN_DATE)
     assert report.counts["skipped_bases"] == [first]
     counts = handler.per_base()
     assert set(counts.values()) == {1} and len(counts) == 1 + sum(b.status == "sent" for b in report.bases)
-    runs = matcher.store.list_nightly_runs()
+    runs = NightlyLedger(matcher.store).runs()
     assert runs[0].status == "finished" and runs[1].status == "failed" and "interrupted" in runs[1].error
 
 
@@ -234,9 +237,9 @@ def test_crash_between_smtp_acceptance_and_commit_is_reconciled(
     assert len(handler.messages) == 1
     first = handler.messages[0]
     matcher = make_matcher(data_dir, port, use_encoder)
-    pending = matcher.store.pending_deliveries()
+    pending = NightlyLedger(matcher.store).pending_deliveries()
     assert [p.base_id for p in pending] == [first.base] and pending[0].message == first.data
-    assert not any(matcher.store.matches(demand_id=p.demand_id) for p in pending[0].pairs)
+    assert not any(matcher.store.matches.list(demand_id=p.demand_id) for p in pending[0].pairs)
 
     report = run_nightly(matcher, run_date=RUN_DATE)  # default policy: re-send the journaled bytes
     assert report.bases[0].status == "reconciled" and report.bases[0].base_id == first.base
@@ -245,9 +248,9 @@ def test_crash_between_smtp_acceptance_and_commit_is_reconciled(
     message_ids = Counter(m.message["Message-ID"] for m in handler.messages)
     assert len(message_ids) == len(handler.per_base()), "one Message-ID per base"
     assert set(Counter(m.base for m in handler.messages[1:]).values()) == {1}
-    delivery = matcher.store.delivery(RUN_DATE, first.base)
+    delivery = NightlyLedger(matcher.store).delivery(RUN_DATE, first.base)
     assert delivery is not None and delivery.status == "sent" and delivery.reconciled
-    recorded = [m for p in delivery.pairs for m in matcher.store.matches(demand_id=p.demand_id)]
+    recorded = [m for p in delivery.pairs for m in matcher.store.matches.list(demand_id=p.demand_id)]
     assert {(m.demand_id, m.expert_id) for m in recorded} >= {
         (p.demand_id, p.expert_id) for p in delivery.pairs
     }
@@ -260,9 +263,9 @@ def test_mark_sent_policy_records_without_resending(
     crashed = _nightly_subprocess(data_dir, port, "before_smtp:1")  # journaled, never sent
     assert crashed.returncode == FAIL_EXIT_CODE and not handler.messages
     matcher = make_matcher(data_dir, port, use_encoder)
-    [pending] = matcher.store.pending_deliveries()
+    [pending] = NightlyLedger(matcher.store).pending_deliveries()
     report = run_nightly(matcher, run_date=RUN_DATE, reconcile="mark-sent")
     assert report.bases[0].status == "reconciled"
     assert pending.base_id not in handler.per_base() and set(handler.per_base().values()) == {1}
-    delivery = matcher.store.delivery(RUN_DATE, pending.base_id)
+    delivery = NightlyLedger(matcher.store).delivery(RUN_DATE, pending.base_id)
     assert delivery is not None and delivery.status == "sent" and delivery.reconciled

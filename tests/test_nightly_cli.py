@@ -21,6 +21,7 @@ from matcher.config import Settings
 from matcher.store import Store
 from pipelines.cli.main import app
 from pipelines.cli.nightly import build_scheduler
+from pipelines.nightly.ledger import NightlyLedger
 
 runner = CliRunner()
 
@@ -61,10 +62,14 @@ def test_dry_run_writes_the_message_to_the_outbox_and_records_nothing(data_dir: 
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) > 1 and all(str(r[1]).startswith("D") and str(r[5]).startswith("EX") for r in rows[1:])
     store = Store(Settings(data_dir=data_dir).resolved_database_url)
-    assert store.deliveries() == [] and store.matches() == [] and store.sent_pairs() == set()
-    [run] = store.list_nightly_runs()
+    assert (
+        NightlyLedger(store).deliveries() == []
+        and store.matches.list() == []
+        and NightlyLedger(store).sent_pairs() == set()
+    )
+    [run] = NightlyLedger(store).runs()
     assert run.dry_run and run.status == "finished" and run.base_filter == "B-SZ"
-    check = store.smtp_check(run.run_id)
+    check = NightlyLedger(store).smtp_check(run.run_id)
     assert check is not None and check.status == "skipped" and check.ok
 
 

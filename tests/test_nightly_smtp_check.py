@@ -24,11 +24,13 @@ from embeddings.encoders.base import Encoder
 from matcher.config import Settings
 from matcher.service import Matcher
 from matcher.store import Store
-from matcher.store.ledger_api import SentPair
 from pipelines.cli.main import app
 from pipelines.cli.nightly import LAST_RUN_FAILED_EXIT_CODE, SMTP_CHECK_EXIT_CODE, scheduled_run
+from pipelines.nightly.ledger import NightlyLedger
+from pipelines.nightly.ledger_records import SentPair
 from pipelines.nightly.notify import SmtpMailer
 from pipelines.nightly.run import LOCK_NAME, NightlyReport, run_nightly
+from pipelines.nightly.settings import NightlySettings
 
 RUN_DATE = date(2026, 3, 2)
 NIGHTLY = {"nightly_k": 4, "nightly_depth": 10, "nightly_cap": 3, "nightly_org_limit": 2}
@@ -120,7 +122,7 @@ def delivered(
     data_dir = tmp_path_factory.mktemp("delivered") / "data"
     shutil.copytree(demo_data_dir, data_dir)
     with smtp_server() as (conversation, port):
-        settings = Settings(data_dir=data_dir, smtp_host="127.0.0.1", smtp_port=port, **NIGHTLY)  # type: ignore[arg-type]
+        settings = NightlySettings(data_dir=data_dir, smtp_host="127.0.0.1", smtp_port=port, **NIGHTLY)  # type: ignore[arg-type]
         matcher = Matcher(settings, encoder=use_encoder)
         report = run_nightly(matcher, run_date=RUN_DATE, base_id=BASE, refresh=False)
     return Delivered(data_dir, report, conversation.commands, port)
@@ -143,9 +145,9 @@ def test_healthy_server_is_checked_first_and_the_check_is_recorded(delivered: De
     assert report.status == "finished" and report.smtp_check is not None
     assert report.smtp_check.line() == f"SMTP check ok: 127.0.0.1:{delivered.port} (none)"
     store = ledger(delivered.data_dir)
-    recorded = store.smtp_check(report.run_id)
+    recorded = NightlyLedger(store).smtp_check(report.run_id)
     assert recorded == report.smtp_check and recorded.status == "ok" and recorded.stage == ""
-    run = store.nightly_run(report.run_id)
+    run = NightlyLedger(store).run(report.run_id)
     assert run is not None and run.started_at <= recorded.checked_at <= (run.finished_at or run.started_at)
 
 
@@ -158,31 +160,36 @@ def test_mail_path_down_with_nothing_due_fails_the_run(delivered: Delivered, tmp
     assert result.exit_code == SMTP_CHECK_EXIT_CODE and result.stderr.strip() == reason, result.output
     assert "nothing was sent" in result.stdout
     store = ledger(data_dir)
-    run = store.list_nightly_runs()[0]
+    run = NightlyLedger(store).runs()[0]
     assert run.run_date.isoformat() == next_day and run.status == "failed" and run.error == reason
-    check = store.smtp_check(run.run_id)
+    check = NightlyLedger(store).smtp_check(run.run_id)
     assert check is not None and (check.status, check.stage) == ("failed", "connect")
-    assert store.deliveries(run_date=RUN_DATE + timedelta(days=1)) == []
-    sent_before = {d.base_id for d in ledger(delivered.data_dir).deliveries(statuses=["sent"])}
-    assert {d.base_id for d in store.deliveries(statuses=["sent"])} == sent_before
+    assert NightlyLedger(store).deliveries(run_date=RUN_DATE + timedelta(days=1)) == []
+    sent_before = {d.base_id for d in NightlyLedger(ledger(delivered.data_dir)).deliveries(statuses=["sent"])}
+    assert {d.base_id for d in NightlyLedger(store).deliveries(statuses=["sent"])} == sent_before
 
 
 def test_server_down_with_lists_due_sends_and_marks_nothing(demo_data_dir: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     shutil.copytree(demo_data_dir, data_dir)
     store = ledger(data_dir)
-    store.start_nightly_run("crashed", RUN_DATE, dry_run=False, base_filter=None)
+    NightlyLedger(store).start_run("crashed", RUN_DATE, dry_run=False, base_filter=None)
     journal = {"recipients": ["haizhi@sz-kx.example.cn"], "demands": 1, "experts": 1, "message": b"raw"}
     pairs = [SentPair("D0001", "EX0001", 0.9)]
-    store.begin_delivery(RUN_DATE, "B-SZ", run_id="crashed", message_id="<m@x>", pairs=pairs, **journal)  # type: ignore[arg-type]
+    NightlyLedger(store).begin_delivery(
+        RUN_DATE, "B-SZ", run_id="crashed", message_id="<m@x>", pairs=pairs, **journal
+    )  # type: ignore[arg-type]
     closed = _free_port()
     result = nightly_cli(data_dir, closed, "--date", RUN_DATE.isoformat(), "--reconcile", "mark-sent")
     assert result.exit_code == SMTP_CHECK_EXIT_CODE, result.output
     assert f"127.0.0.1:{closed}: connection refused" in result.stderr
-    [pending] = store.deliveries()
+    [pending] = NightlyLedger(store).deliveries()
     assert pending.status == "sending", "mark-sent must not confirm anything while the mail path is broken"
-    assert store.sent_pairs() == set() and store.matches() == []
-    assert [r.status for r in store.list_nightly_runs()] == ["failed", "failed"]  # this one, the crashed one
+    assert NightlyLedger(store).sent_pairs() == set() and store.matches.list() == []
+    assert [r.status for r in NightlyLedger(store).runs()] == [
+        "failed",
+        "failed",
+    ]  # this one, the crashed one
 
 
 def test_refused_auth_is_reported_as_an_auth_failure(tmp_path: Path) -> None:
@@ -225,7 +232,7 @@ def test_check_exit_codes_through_the_cli(delivered: Delivered, tmp_path: Path) 
 def test_check_tells_a_running_run_from_an_interrupted_one(tmp_path: Path) -> None:
     store = ledger(tmp_path)
     store.create_schema()
-    store.start_nightly_run("20260302-x", RUN_DATE, dry_run=False, base_filter=None)
+    NightlyLedger(store).start_run("20260302-x", RUN_DATE, dry_run=False, base_filter=None)
     with smtp_server() as (_, port):
         interrupted = nightly_cli(tmp_path, port, "--check")
         assert interrupted.exit_code == LAST_RUN_FAILED_EXIT_CODE
@@ -240,7 +247,7 @@ def test_scheduled_run_logs_a_broken_mail_path_as_an_error(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     closed = _free_port()
-    settings = Settings(data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=closed)
+    settings = NightlySettings(data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=closed)
     with caplog.at_level(logging.INFO, logger="haizhi.nightly"):
         scheduled_run(settings, dry_run=False)
     [record] = [r for r in caplog.records if r.name == "haizhi.nightly"]

@@ -142,7 +142,9 @@ def test_banner_when_the_index_is_behind_the_database(
     page.wait_for_selector("body[data-health=ok]")
     assert not page.is_visible("#index-notice")
     store = Store(Settings(data_dir=server.data_dir).resolved_database_url)
-    store.delete("demands", [store.list("demands", limit=1)[0].id])  # as an import around the server
+    store.records.delete(
+        "demands", [store.records.list("demands", limit=1)[0].id]
+    )  # as an import around the server
     page.reload()
     page.wait_for_selector("body[data-health=behind]")
     assert page.is_visible("#index-notice")

@@ -32,13 +32,13 @@ def selects(matcher: Matcher) -> Iterator[list[str]]:
 @pytest.fixture()
 def warm(demo_matcher: Matcher) -> Matcher:
     """The demo matcher after one recommendation (indexes loaded, engagement loads read)."""
-    demand = demo_matcher.store.list("demands", limit=1)[0]
+    demand = demo_matcher.store.records.list("demands", limit=1)[0]
     demo_matcher.recommend(demand_id=demand.id, k=6)
     return demo_matcher
 
 
 def test_a_stored_demand_costs_two_selects_whatever_k(warm: Matcher) -> None:
-    demand = warm.store.list("demands", limit=1)[0]
+    demand = warm.store.records.list("demands", limit=1)[0]
     for k in (6, 10, 30):
         with selects(warm) as seen:
             recs = warm.recommend(demand_id=demand.id, k=k)
@@ -51,7 +51,7 @@ def test_a_stored_demand_costs_two_selects_whatever_k(warm: Matcher) -> None:
 
 
 def test_without_explanations_only_the_demand_is_read(warm: Matcher) -> None:
-    demand = warm.store.list("demands", limit=1)[0]
+    demand = warm.store.records.list("demands", limit=1)[0]
     with selects(warm) as seen:
         recs = warm.recommend(demand_id=demand.id, k=10, explain=False)
     assert len(recs) == 10 and all(r.record is None for r in recs)
@@ -76,7 +76,7 @@ def test_corpus_lookups_are_one_per_candidate_plus_one_per_result(
         return original(self, pk)
 
     monkeypatch.setattr(Corpus, "get", counted)
-    demand = warm.store.list("demands", limit=1)[0]
+    demand = warm.store.records.list("demands", limit=1)[0]
     recs = warm.recommend(demand_id=demand.id, k=6)
     candidates = min(warm.settings.rerank_depth, len(warm.collection("experts").corpus))
     assert len(recs) == 6

@@ -59,7 +59,7 @@ def store(tmp_path: Path) -> Store:
     """Bases B1 (stations S1, S2) and B2 (station S3), 8 demands, 4 experts, history, 2 cooperations."""
     store = Store(Settings(data_dir=tmp_path).resolved_database_url)
     store.create_schema()
-    store.upsert(
+    store.records.upsert(
         "sites",
         [
             Site(id="B1", name="一号基地", kind="base"),
@@ -69,15 +69,15 @@ def store(tmp_path: Path) -> Store:
             Site(id="S3", name="三站", kind="station", parent_id="B2"),
         ],
     )
-    store.upsert("experts", [Expert(id=f"E{i}", name=f"专家{i}", country="US") for i in range(1, 5)])
-    store.upsert(
+    store.records.upsert("experts", [Expert(id=f"E{i}", name=f"专家{i}", country="US") for i in range(1, 5)])
+    store.records.upsert(
         "demands",
         [
             Demand(id=d, station_id=station, title=f"需求{d}", posted_at=date.fromisoformat(day))
             for d, (station, day) in POSTED.items()
         ],
     )
-    store.import_match_history(
+    store.flow.import_match_history(
         [
             MatchEvent(d, e, None, status, "", "import", datetime.fromisoformat(day))
             for d, e, status, day in HISTORY
@@ -180,8 +180,8 @@ def test_bad_evaluation_config_is_rejected_with_its_key(bad: dict) -> None:
 
 
 def test_imported_history_sets_match_status_and_keeps_timestamps(store: Store) -> None:
-    assert store.get_match("D2", "E2").status is S.DECLINED  # type: ignore[union-attr]
-    history = store.match_history("D2", "E3")
+    assert store.matches.get("D2", "E2").status is S.DECLINED  # type: ignore[union-attr]
+    history = store.matches.history("D2", "E3")
     assert [(e.from_status, e.to_status, e.at.date().isoformat()) for e in history] == [
         (None, S.RECOMMENDED, "2025-02-04"),
         (S.RECOMMENDED, S.CONTACTED, "2025-02-11"),

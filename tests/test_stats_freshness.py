@@ -22,7 +22,7 @@ AS_OF = date(2026, 7, 31)
 def make_store(tmp_path: Path) -> Store:
     store = Store(Settings(data_dir=tmp_path).resolved_database_url)
     store.create_schema()
-    store.upsert(
+    store.records.upsert(
         "experts",
         [
             Expert(id="E1", name="新", country="US", updated_at=date(2026, 1, 1)),
@@ -32,12 +32,12 @@ def make_store(tmp_path: Path) -> Store:
             Expert(id="E5", name="停用", country="FR", updated_at=date(2019, 1, 1), active=False),
         ],
     )
-    store.upsert("demands", [Demand(id="D1", title="需求")])
+    store.records.upsert("demands", [Demand(id="D1", title="需求")])
     events = [
         MatchEvent("D1", "E3", None, MatchStatus.RECOMMENDED, "", "import", datetime(2026, 2, 1, 9)),
         MatchEvent("D1", "E3", None, MatchStatus.CONTACTED, "", "import", datetime(2026, 3, 5, 9)),
     ]
-    store.import_match_history(events)
+    store.flow.import_match_history(events)
     return store
 
 

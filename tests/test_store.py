@@ -80,13 +80,13 @@ class TestStore:
         assert "ix_experts_row_updated_at" in names
 
     def test_changed_since_a_stamp_lists_inserts_and_updates_only(self, store: Store) -> None:
-        store.upsert("experts", [expert("E1"), expert("E2")])
-        stamp = store.change_stamp("experts")
-        store.upsert("experts", [expert("E2", bio="新的简介"), expert("E3")])
-        changed = store.changed_since("experts", stamp.max_pk, stamp.updated_at)
+        store.records.upsert("experts", [expert("E1"), expert("E2")])
+        stamp = store.freshness.change_stamp("experts")
+        store.records.upsert("experts", [expert("E2", bio="新的简介"), expert("E3")])
+        changed = store.freshness.changed_since("experts", stamp.max_pk, stamp.updated_at)
         assert changed.stored == 3 and set(changed.content_hashes) == {"E2", "E3"}
         assert changed.content_hashes == {
-            i: h for i, h in store.content_hashes("experts").items() if i != "E1"
+            i: h for i, h in store.records.content_hashes("experts").items() if i != "E1"
         }
 
     def test_newer_schema_version_is_refused(self, store: Store, db_url: str) -> None:
@@ -97,14 +97,14 @@ class TestStore:
             store.create_schema()
 
     def test_upsert_counts_inserted_updated_unchanged(self, store: Store) -> None:
-        first = store.upsert("experts", [expert("e1"), expert("e2")])
+        first = store.records.upsert("experts", [expert("e1"), expert("e2")])
         assert first == UpsertResult(inserted=2, updated=0, unchanged=0)
-        again = store.upsert("experts", [expert("e1"), expert("e2")])
+        again = store.records.upsert("experts", [expert("e1"), expert("e2")])
         assert again == UpsertResult(inserted=0, updated=0, unchanged=2)
-        mixed = store.upsert("experts", [expert("e1", bio="新简介"), expert("e2"), expert("e3")])
+        mixed = store.records.upsert("experts", [expert("e1", bio="新简介"), expert("e2"), expert("e3")])
         assert mixed == UpsertResult(inserted=1, updated=1, unchanged=1)
-        assert store.count("experts") == 3
-        stored = store.get("experts", "e1")
+        assert store.records.count("experts") == 3
+        stored = store.records.get("experts", "e1")
         assert isinstance(stored, Expert) and stored.bio == "新简介"
 
     def test_records_round_trip_every_field(self, store: Store) -> None:
@@ -140,60 +140,60 @@ class TestStore:
         )
         org = Organization(id="o1", name="旅美中国科协", country="US", description="association")
         for kind, record in (("experts", full), ("demands", need), ("sites", site), ("organizations", org)):
-            store.upsert(kind, [record])
-            assert store.get(kind, record.id) == record
-        assert store.get("experts", "missing") is None
+            store.records.upsert(kind, [record])
+            assert store.records.get(kind, record.id) == record
+        assert store.records.get("experts", "missing") is None
 
     def test_pk_is_stable_and_never_reused(self, store: Store) -> None:
-        store.upsert("experts", [expert("e1"), expert("e2")])
-        pks = store.pk_of("experts", ["e1", "e2", "nope"])
+        store.records.upsert("experts", [expert("e1"), expert("e2")])
+        pks = store.records.pk_of("experts", ["e1", "e2", "nope"])
         assert set(pks) == {"e1", "e2"}
-        store.upsert("experts", [expert("e1", bio="changed")])
-        assert store.pk_of("experts", ["e1"]) == {"e1": pks["e1"]}
-        assert store.delete("experts", ["e2", "nope"]) == 1
-        store.upsert("experts", [expert("e2")])
-        assert store.pk_of("experts", ["e2"])["e2"] > max(pks.values())
+        store.records.upsert("experts", [expert("e1", bio="changed")])
+        assert store.records.pk_of("experts", ["e1"]) == {"e1": pks["e1"]}
+        assert store.records.delete("experts", ["e2", "nope"]) == 1
+        store.records.upsert("experts", [expert("e2")])
+        assert store.records.pk_of("experts", ["e2"])["e2"] > max(pks.values())
 
     def test_get_many_keeps_order_and_skips_missing(self, store: Store) -> None:
-        store.upsert("experts", [expert(f"e{i}") for i in range(5)])
-        found = store.get_many("experts", ["e3", "zz", "e0", "e4"])
+        store.records.upsert("experts", [expert(f"e{i}") for i in range(5)])
+        found = store.records.get_many("experts", ["e3", "zz", "e0", "e4"])
         assert [r.id for r in found] == ["e3", "e0", "e4"]
 
     def test_list_count_rows_and_pk_lookups(self, store: Store) -> None:
-        store.upsert("experts", [expert(f"e{i}") for i in (3, 1, 2)])
-        assert [r.id for r in store.list("experts")] == ["e3", "e1", "e2"]
-        assert [r.id for r in store.list("experts", order_by_pk=False)] == ["e1", "e2", "e3"]
-        assert [r.id for r in store.list("experts", limit=1, offset=1)] == ["e1"]
-        rows = store.rows("experts")
+        store.records.upsert("experts", [expert(f"e{i}") for i in (3, 1, 2)])
+        assert [r.id for r in store.records.list("experts")] == ["e3", "e1", "e2"]
+        assert [r.id for r in store.records.list("experts", order_by_pk=False)] == ["e1", "e2", "e3"]
+        assert [r.id for r in store.records.list("experts", limit=1, offset=1)] == ["e1"]
+        rows = store.records.rows("experts")
         assert [pk for pk, _ in rows] == sorted(pk for pk, _ in rows)
         by_id = {record.id: pk for pk, record in rows}
-        assert store.pk_of("experts", ["e2", "e3"]) == {"e2": by_id["e2"], "e3": by_id["e3"]}
-        assert store.ids_for_pks("experts", [by_id["e2"], 10_000, by_id["e3"]]) == ["e2", "e3"]
-        assert store.ids_by_pk("experts", [by_id["e1"]]) == {by_id["e1"]: "e1"}
-        assert store.count("demands") == 0
+        assert store.records.pk_of("experts", ["e2", "e3"]) == {"e2": by_id["e2"], "e3": by_id["e3"]}
+        assert store.records.ids_for_pks("experts", [by_id["e2"], 10_000, by_id["e3"]]) == ["e2", "e3"]
+        assert store.records.ids_by_pk("experts", [by_id["e1"]]) == {by_id["e1"]: "e1"}
+        assert store.records.count("demands") == 0
 
     def test_content_hashes_follow_changes(self, store: Store) -> None:
-        store.upsert("experts", [expert("e1"), expert("e2")])
-        before = store.content_hashes("experts")
-        store.upsert("experts", [expert("e1", keywords=["其他"])])
-        after = store.content_hashes("experts")
+        store.records.upsert("experts", [expert("e1"), expert("e2")])
+        before = store.records.content_hashes("experts")
+        store.records.upsert("experts", [expert("e1", keywords=["其他"])])
+        after = store.records.content_hashes("experts")
         assert before["e2"] == after["e2"] and before["e1"] != after["e1"]
 
     def test_upsert_rejects_bad_input(self, store: Store) -> None:
         with pytest.raises(ValueError, match="appears twice"):
-            store.upsert("experts", [expert("e1"), expert("e1")])
+            store.records.upsert("experts", [expert("e1"), expert("e1")])
         with pytest.raises(TypeError, match="Demand"):
-            store.upsert("experts", [demand("d1")])
+            store.records.upsert("experts", [demand("d1")])
         with pytest.raises(ValueError, match="unknown record kind"):
-            store.upsert("people", [])
-        assert store.count("experts") == 0
+            store.records.upsert("people", [])
+        assert store.records.count("experts") == 0
 
     def test_transaction_rolls_back_everything(self, store: Store) -> None:
         with pytest.raises(RuntimeError), store.transaction():
-            store.upsert("experts", [expert("e1")])
+            store.records.upsert("experts", [expert("e1")])
             store.set_meta("k", "v")
             raise RuntimeError("boom")
-        assert store.count("experts") == 0
+        assert store.records.count("experts") == 0
         assert store.get_meta("k") is None
 
     def test_meta_set_and_replace(self, store: Store) -> None:
@@ -203,16 +203,16 @@ class TestStore:
         assert store.get_meta("index_built_at") == "2025-02-01"
 
     def test_match_lifecycle_and_history(self, store: Store) -> None:
-        store.upsert("experts", [expert("e1")])
-        store.upsert("demands", [demand("d1")])
-        created = store.set_match_status("d1", "e1", MatchStatus.RECOMMENDED, score=0.8)
+        store.records.upsert("experts", [expert("e1")])
+        store.records.upsert("demands", [demand("d1")])
+        created = store.matches.set_status("d1", "e1", MatchStatus.RECOMMENDED, score=0.8)
         assert created.status is MatchStatus.RECOMMENDED and created.score == 0.8
-        store.set_match_status("d1", "e1", "contacted", note="emailed", actor="alice")
-        store.set_match_status("d1", "e1", MatchStatus.NEGOTIATING, actor="alice")
-        final = store.set_match_status("d1", "e1", MatchStatus.SIGNED, actor="bob")
+        store.matches.set_status("d1", "e1", "contacted", note="emailed", actor="alice")
+        store.matches.set_status("d1", "e1", MatchStatus.NEGOTIATING, actor="alice")
+        final = store.matches.set_status("d1", "e1", MatchStatus.SIGNED, actor="bob")
         assert final.status is MatchStatus.SIGNED and final.score == 0.8 and final.note == "emailed"
-        assert store.get_match("d1", "e1") == final
-        history = store.match_history("d1", "e1")
+        assert store.matches.get("d1", "e1") == final
+        history = store.matches.history("d1", "e1")
         assert [(h.from_status, h.to_status) for h in history] == [
             (None, MatchStatus.RECOMMENDED),
             (MatchStatus.RECOMMENDED, MatchStatus.CONTACTED),
@@ -223,78 +223,78 @@ class TestStore:
         assert history[1].note == "emailed"
 
     def test_invalid_transitions_are_refused(self, store: Store) -> None:
-        store.upsert("experts", [expert("e1"), expert("e2")])
-        store.upsert("demands", [demand("d1")])
+        store.records.upsert("experts", [expert("e1"), expert("e2")])
+        store.records.upsert("demands", [demand("d1")])
         with pytest.raises(InvalidTransition, match="starts as 'recommended'"):
-            store.set_match_status("d1", "e1", MatchStatus.NEGOTIATING)
-        store.set_match_status("d1", "e1", MatchStatus.RECOMMENDED)
+            store.matches.set_status("d1", "e1", MatchStatus.NEGOTIATING)
+        store.matches.set_status("d1", "e1", MatchStatus.RECOMMENDED)
         with pytest.raises(InvalidTransition, match="'recommended' to 'signed'"):
-            store.set_match_status("d1", "e1", MatchStatus.SIGNED)
-        store.set_match_status("d1", "e1", MatchStatus.DECLINED)
+            store.matches.set_status("d1", "e1", MatchStatus.SIGNED)
+        store.matches.set_status("d1", "e1", MatchStatus.DECLINED)
         with pytest.raises(InvalidTransition, match="final"):
-            store.set_match_status("d1", "e1", MatchStatus.CONTACTED)
-        assert store.get_match("d1", "e1").status is MatchStatus.DECLINED  # type: ignore[union-attr]
-        assert len(store.match_history("d1", "e1")) == 2
+            store.matches.set_status("d1", "e1", MatchStatus.CONTACTED)
+        assert store.matches.get("d1", "e1").status is MatchStatus.DECLINED  # type: ignore[union-attr]
+        assert len(store.matches.history("d1", "e1")) == 2
         # Imports of history from elsewhere may create a match at any status.
-        imported = store.set_match_status("d1", "e2", MatchStatus.SIGNED, force=True, actor="import")
+        imported = store.matches.set_status("d1", "e2", MatchStatus.SIGNED, force=True, actor="import")
         assert imported.status is MatchStatus.SIGNED
 
     def test_no_response_can_be_contacted_again(self, store: Store) -> None:
-        store.upsert("experts", [expert("e1")])
-        store.upsert("demands", [demand("d1")])
-        store.set_match_status("d1", "e1", "recommended")
-        store.set_match_status("d1", "e1", "no_response")
-        assert store.set_match_status("d1", "e1", "contacted").status is MatchStatus.CONTACTED
+        store.records.upsert("experts", [expert("e1")])
+        store.records.upsert("demands", [demand("d1")])
+        store.matches.set_status("d1", "e1", "recommended")
+        store.matches.set_status("d1", "e1", "no_response")
+        assert store.matches.set_status("d1", "e1", "contacted").status is MatchStatus.CONTACTED
 
     def test_same_status_updates_score_without_event(self, store: Store) -> None:
-        store.upsert("experts", [expert("e1")])
-        store.upsert("demands", [demand("d1")])
-        store.set_match_status("d1", "e1", "recommended", score=0.5)
-        again = store.set_match_status("d1", "e1", "recommended", score=0.9)
+        store.records.upsert("experts", [expert("e1")])
+        store.records.upsert("demands", [demand("d1")])
+        store.matches.set_status("d1", "e1", "recommended", score=0.5)
+        again = store.matches.set_status("d1", "e1", "recommended", score=0.9)
         assert again.score == 0.9
-        assert len(store.match_history("d1", "e1")) == 1
+        assert len(store.matches.history("d1", "e1")) == 1
 
     def test_match_needs_stored_demand_and_expert(self, store: Store) -> None:
-        store.upsert("experts", [expert("e1")])
+        store.records.upsert("experts", [expert("e1")])
         with pytest.raises(RecordNotFound, match="no demand with id 'd9'"):
-            store.set_match_status("d9", "e1", "recommended")
-        assert store.matches() == []
+            store.matches.set_status("d9", "e1", "recommended")
+        assert store.matches.list() == []
 
     def test_matches_filters_and_open_engagements(self, store: Store) -> None:
-        store.upsert("experts", [expert("e1"), expert("e2"), expert("e3")])
-        store.upsert("demands", [demand("d1"), demand("d2"), demand("d3")])
+        store.records.upsert("experts", [expert("e1"), expert("e2"), expert("e3")])
+        store.records.upsert("demands", [demand("d1"), demand("d2"), demand("d3")])
         for demand_id in ("d1", "d2", "d3"):
-            store.set_match_status(demand_id, "e1", "recommended")
-            store.set_match_status(demand_id, "e1", "contacted")
-        store.set_match_status("d2", "e1", "negotiating")
-        store.set_match_status("d3", "e1", "declined")
-        store.set_match_status("d1", "e2", "recommended")
-        store.set_match_status("d1", "e3", "recommended")
-        store.set_match_status("d1", "e3", "contacted")
-        assert store.open_engagements() == {"e1": 2, "e3": 1}
-        assert {m.expert_id for m in store.matches(demand_id="d1")} == {"e1", "e2", "e3"}
-        assert [m.demand_id for m in store.matches(expert_id="e1")] == ["d1", "d2", "d3"]
-        declined = store.matches(statuses=[MatchStatus.DECLINED])
+            store.matches.set_status(demand_id, "e1", "recommended")
+            store.matches.set_status(demand_id, "e1", "contacted")
+        store.matches.set_status("d2", "e1", "negotiating")
+        store.matches.set_status("d3", "e1", "declined")
+        store.matches.set_status("d1", "e2", "recommended")
+        store.matches.set_status("d1", "e3", "recommended")
+        store.matches.set_status("d1", "e3", "contacted")
+        assert store.matches.open_engagements() == {"e1": 2, "e3": 1}
+        assert {m.expert_id for m in store.matches.list(demand_id="d1")} == {"e1", "e2", "e3"}
+        assert [m.demand_id for m in store.matches.list(expert_id="e1")] == ["d1", "d2", "d3"]
+        declined = store.matches.list(statuses=[MatchStatus.DECLINED])
         assert [(m.demand_id, m.expert_id) for m in declined] == [("d3", "e1")]
 
     def test_deleting_an_expert_drops_matches_but_keeps_history(self, store: Store) -> None:
-        store.upsert("experts", [expert("e1")])
-        store.upsert("demands", [demand("d1")])
-        store.set_match_status("d1", "e1", "recommended")
-        store.delete("experts", ["e1"])
-        assert store.matches() == []
-        assert len(store.match_history("d1", "e1")) == 1
+        store.records.upsert("experts", [expert("e1")])
+        store.records.upsert("demands", [demand("d1")])
+        store.matches.set_status("d1", "e1", "recommended")
+        store.records.delete("experts", ["e1"])
+        assert store.matches.list() == []
+        assert len(store.matches.history("d1", "e1")) == 1
 
     def test_concurrent_writers_do_not_fail(self, store: Store, db_url: str) -> None:
-        store.upsert("demands", [demand("d1")])
+        store.records.upsert("demands", [demand("d1")])
         other = Store(db_url)  # a second store on the same database, like a second process
         errors: list[BaseException] = []
 
         def work(target: Store, worker: int) -> None:
             try:
                 for i in range(15):
-                    target.upsert("experts", [expert(f"w{worker}-{i}")])
-                    target.set_match_status("d1", f"w{worker}-{i}", "recommended", score=float(i))
+                    target.records.upsert("experts", [expert(f"w{worker}-{i}")])
+                    target.matches.set_status("d1", f"w{worker}-{i}", "recommended", score=float(i))
             except BaseException as exc:  # collected and asserted below
                 errors.append(exc)
 
@@ -305,4 +305,4 @@ class TestStore:
             thread.join()
         other.close()
         assert errors == []
-        assert store.count("experts") == 60 and len(store.matches(demand_id="d1")) == 60
+        assert store.records.count("experts") == 60 and len(store.matches.list(demand_id="d1")) == 60

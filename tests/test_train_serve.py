@@ -33,7 +33,7 @@ def pairs(demo_matcher: Matcher) -> PairData:
     Each need is encoded alone, as a request is: a batched encode may differ in float32's last bit
     (~1.5e-7), which is the encoder's arithmetic, not a difference between training and serving code.
     """
-    demands = [d for d in demo_matcher.store.list("demands") if isinstance(d, Demand)][:DEMANDS]
+    demands = [d for d in demo_matcher.store.records.list("demands") if isinstance(d, Demand)][:DEMANDS]
     analyses = [demo_matcher.analyzer.analyze_demand(d) for d in demands]
     vectors = np.vstack([demo_matcher.encoder.encode_queries([a.text]) for a in analyses])
     return collect_pairs(demo_matcher, demands, encoded=(analyses, vectors))

@@ -187,9 +187,9 @@ def test_prepared_records_index_under_the_lock_without_encoding(
     prepared = matcher.prepare_index("demands", [demand])
     misses = matcher.cache.misses
     assert misses >= 1
-    matcher.store.upsert("demands", [demand])
+    matcher.store.records.upsert("demands", [demand])
     # the store gives the record back as written, so its prepared analysis is the one indexed
-    stored = matcher.store.get("demands", "DX-PREP-1")
+    stored = matcher.store.records.get("demands", "DX-PREP-1")
     assert stored is not None and record_hash(stored) == record_hash(demand)
     matcher.index_prepared(prepared, ["DX-PREP-1"], save=False)
     assert matcher.cache.misses == misses  # nothing embedded in the locked step
@@ -197,7 +197,7 @@ def test_prepared_records_index_under_the_lock_without_encoding(
     assert corpus.get(corpus.pk_of("DX-PREP-1")).content_hash == record_hash(demand)
     # another write got in between: the index follows the store, not the prepared version
     changed = demand.model_copy(update={"title": "质子交换膜寿命"})
-    matcher.store.upsert("demands", [changed])
+    matcher.store.records.upsert("demands", [changed])
     matcher.index_prepared(prepared, ["DX-PREP-1"], save=False)
     assert corpus.get(corpus.pk_of("DX-PREP-1")).content_hash == record_hash(changed)
     assert matcher.cache.misses == misses + 1

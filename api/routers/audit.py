@@ -18,11 +18,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from starlette.background import BackgroundTask
 
+from api.access import AuditEntry, AuditLog
 from api.auth import Principal, get_principal
 from api.errors import ApiError
 from api.params import IsoDate
 from api.state import AppState, get_state
-from matcher.store.auth_api import AuditEntry
 
 ExportFormat = Literal["csv", "xlsx"]
 MEDIA_TYPES: dict[str, str] = {
@@ -151,7 +151,7 @@ def export_audit(
     handle, name = tempfile.mkstemp(prefix="haizhi-audit-", suffix=f".{export_format}")
     os.close(handle)
     try:
-        write_audit_export(Path(name), state.store.iter_audit_entries(first, last), export_format)
+        write_audit_export(Path(name), AuditLog(state.store).iter_entries(first, last), export_format)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise

@@ -49,7 +49,7 @@ def list_page(
 ) -> Page[OutT]:
     """One page of ``kind`` records converted to their response model."""
     conditions = {name: value for name, value in (equals or {}).items() if value is not None}
-    records, total = state.store.search_records(
+    records, total = state.store.search.search_records(
         kind, query=page.q, equals=conditions, within=within, limit=page.limit, offset=page.offset
     )
     return Page[OutT](items=[convert(r) for r in records], total=total, limit=page.limit, offset=page.offset)
@@ -58,7 +58,7 @@ def list_page(
 def create_one(state: AppState, principal: Principal, kind: str, record: Record) -> WriteResult:
     """Create a record (409 if the id exists), audited and indexed."""
     check_write_scope(principal, kind, record)
-    if state.store.get(kind, record.id) is not None:
+    if state.store.records.get(kind, record.id) is not None:
         raise ApiError(
             409, "conflict", f"{SINGULAR[kind]} {record.id!r} already exists; use PATCH to change it"
         )

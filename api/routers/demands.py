@@ -30,7 +30,7 @@ def _out(record: Record) -> DemandOut:
 def _require_station(state: AppState, demand: Demand) -> None:
     if demand.station_id is None:
         return
-    site = state.store.get("sites", demand.station_id)
+    site = state.store.records.get("sites", demand.station_id)
     if not isinstance(site, Site) or site.kind not in _STATION_KINDS:
         # 409, not 422: the body is well formed; it names a station the database does not hold (yet)
         raise ApiError(409, "unknown_reference", f"station_id {demand.station_id!r} is not a known station")

@@ -8,6 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.access import AuditLog
 from api.auth import Principal, get_principal
 from api.errors import ApiError
 from api.params import IdQuery, id_path
@@ -91,9 +92,9 @@ def _flow_out(state: AppState, demand_id: str) -> FlowOut:
     return FlowOut(
         demand_id=demand.id,
         status=demand.status,
-        matches={m.expert_id: m.status for m in state.store.matches(demand_id=demand_id)},
-        history=[_event_out(e) for e in state.store.demand_events(demand_id)],
-        cooperations=state.store.cooperations(demand_id=demand_id),
+        matches={m.expert_id: m.status for m in state.store.matches.list(demand_id=demand_id)},
+        history=[_event_out(e) for e in state.store.flow.demand_events(demand_id)],
+        cooperations=state.store.flow.cooperations(demand_id=demand_id),
     )
 
 
@@ -174,7 +175,9 @@ def _explicit(
                 flow.reopen(demand_id, note=note, actor=actor)
         except FlowError as error:
             raise _conflict(error) from None
-        state.store.record_audit(principal.key, f"flow.{action}", "demands", demand_id, {"outcome": outcome})
+        AuditLog(state.store).record(
+            principal.key, f"flow.{action}", "demands", demand_id, {"outcome": outcome}
+        )
     return _flow_out(state, demand_id)
 
 
@@ -201,7 +204,9 @@ def flow_match(
         except FlowError as error:
             raise _conflict(error) from None
         detail = {"to": body.status.value}
-        state.store.record_audit(principal.key, "flow.match", "matches", f"{demand_id}/{expert_id}", detail)
+        AuditLog(state.store).record(
+            principal.key, "flow.match", "matches", f"{demand_id}/{expert_id}", detail
+        )
     return _flow_out(state, demand_id)
 
 
@@ -223,7 +228,7 @@ def record_cooperation(
         except FlowError as error:
             raise _conflict(error) from None
         target = f"{body.demand_id}/{body.expert_id}"
-        state.store.record_audit(principal.key, "flow.cooperation", "cooperations", target, None)
+        AuditLog(state.store).record(principal.key, "flow.cooperation", "cooperations", target, None)
     return _flow_out(state, body.demand_id)
 
 
@@ -235,9 +240,9 @@ def list_cooperations(
     state: AppState = Depends(get_state),
 ) -> list[Cooperation]:
     """Cooperation records of the demands this key may see."""
-    found = state.store.cooperations(demand_id=demand_id, expert_id=expert_id)
+    found = state.store.flow.cooperations(demand_id=demand_id, expert_id=expert_id)
     if principal.station_ids is None:
         return found
-    demands = state.store.get_many("demands", {c.demand_id for c in found})
+    demands = state.store.records.get_many("demands", {c.demand_id for c in found})
     visible = {d.id for d in demands if isinstance(d, Demand) and principal.sees_station(d.station_id)}
     return [c for c in found if c.demand_id in visible]

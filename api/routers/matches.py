@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
+from api.access import AuditLog
 from api.auth import Principal, get_principal
 from api.errors import not_found
 from api.params import IdQuery, id_path
@@ -22,7 +23,7 @@ ExpertId = id_path("Expert id.")
 def _out(state: AppState, match: Match) -> MatchOut:
     history = [
         MatchEventOut(from_status=e.from_status, to_status=e.to_status, note=e.note, actor=e.actor, at=e.at)
-        for e in state.store.match_history(match.demand_id, match.expert_id)
+        for e in state.store.matches.history(match.demand_id, match.expert_id)
     ]
     return MatchOut(**match.model_dump(), history=history)
 
@@ -36,11 +37,11 @@ def list_matches(
     state: AppState = Depends(get_state),
 ) -> list[MatchOut]:
     """Matches of the demands the key may see, oldest first."""
-    found = state.store.matches(
+    found = state.store.matches.list(
         demand_id=demand_id, expert_id=expert_id, statuses=None if status is None else [status]
     )
     if principal.station_ids is not None:
-        demands = state.store.get_many("demands", {m.demand_id for m in found})
+        demands = state.store.records.get_many("demands", {m.demand_id for m in found})
         visible = {d.id for d in demands if isinstance(d, Demand) and principal.sees_station(d.station_id)}
         found = [m for m in found if m.demand_id in visible]
     return [_out(state, m) for m in found]
@@ -57,7 +58,7 @@ def get_match(
     demand = get_record(state, "demands", demand_id)
     assert isinstance(demand, Demand)
     principal.require_demand_read(demand)
-    match = state.store.get_match(demand_id, expert_id)
+    match = state.store.matches.get(demand_id, expert_id)
     if match is None:
         raise not_found(f"no match between demand {demand_id!r} and expert {expert_id!r} yet")
     return _out(state, match)
@@ -84,15 +85,15 @@ def set_match_status(
     get_record(state, "experts", expert_id)
     actor = f"{principal.key.name} ({principal.key.key_id})"
     with state.lock.write(), state.store.transaction():
-        current = state.store.get_match(demand_id, expert_id)
+        current = state.store.matches.get(demand_id, expert_id)
         if current is None and body.status is not MatchStatus.RECOMMENDED:
             check_transition(MatchStatus.RECOMMENDED, body.status)
-            state.store.set_match_status(demand_id, expert_id, MatchStatus.RECOMMENDED, actor=actor)
-        match = state.store.set_match_status(
+            state.store.matches.set_status(demand_id, expert_id, MatchStatus.RECOMMENDED, actor=actor)
+        match = state.store.matches.set_status(
             demand_id, expert_id, body.status, note=body.note, actor=actor, score=body.score
         )
         detail = {"from": None if current is None else current.status.value, "to": body.status.value}
-        state.store.record_audit(
+        AuditLog(state.store).record(
             principal.key, "matches.status", "matches", f"{demand_id}/{expert_id}", detail
         )
         # the demand's project-flow status follows its matches (and closed demands stop matching)

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
+from api.access import AuditLog
 from api.auth import Principal, get_principal
 from api.schemas import AuditOut, CatalogOut, HealthOut, LabelOut, MeOut
 from api.state import AppState, get_state
@@ -104,7 +105,7 @@ def audit(
 ) -> list[AuditOut]:
     """Every write, newest first: who (key), what (action, target), when."""
     principal.require_admin("read the audit log")
-    entries = state.store.audit_entries(limit=limit, offset=offset, key_id=key_id, target_id=target_id)
+    entries = AuditLog(state.store).entries(limit=limit, offset=offset, key_id=key_id, target_id=target_id)
     return [AuditOut(**e.__dict__) for e in entries]
 
 

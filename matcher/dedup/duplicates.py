@@ -236,7 +236,7 @@ def merge_experts(store: Store, keep_id: str, drop_id: str) -> Expert:
 
 
 def _stored_expert(store: Store, expert_id: str) -> Expert:
-    record = store.get("experts", expert_id)
+    record = store.records.get("experts", expert_id)
     if not isinstance(record, Expert):
         raise RecordNotFound(f"no expert with id {expert_id!r}")
     return record

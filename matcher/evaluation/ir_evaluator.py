@@ -119,8 +119,8 @@ class RankingEvaluator:
         cls, matcher: Matcher, gold: Mapping[str, Mapping[str, int]], **options: Any
     ) -> RankingEvaluator:
         """Queries = the stored demands that have gold; corpus = the stored experts."""
-        demands = [d for d in matcher.store.list("demands") if isinstance(d, Demand) and d.id in gold]
-        experts = [e for e in matcher.store.list("experts") if isinstance(e, Expert)]
+        demands = [d for d in matcher.store.records.list("demands") if isinstance(d, Demand) and d.id in gold]
+        experts = [e for e in matcher.store.records.list("experts") if isinstance(e, Expert)]
         queries = {d.id: f"{d.title}\n{d.description}" for d in demands}
         corpus = {e.id: f"{e.name} {e.title or ''} {e.bio}".strip() for e in experts}
         groups = options.pop("query_groups", None) or {d.id: d.industry or "unknown" for d in demands}

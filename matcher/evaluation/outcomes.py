@@ -40,7 +40,7 @@ def gold_from_lifecycle(
     """demand id → expert id → grade from each pair's current lifecycle status (see `STAGE_GRADES`)."""
     wanted = set(demand_ids) if demand_ids is not None else None
     gold: dict[str, dict[str, int]] = {}
-    for match in store.matches():
+    for match in store.matches.list():
         if wanted is None or match.demand_id in wanted:
             gold.setdefault(match.demand_id, {})[match.expert_id] = STAGE_GRADES[match.status]
     return gold
@@ -48,7 +48,7 @@ def gold_from_lifecycle(
 
 def lifecycle_range(store: Store) -> dict[str, object]:
     """Counts and time range of the stored matches (for training manifests)."""
-    found = store.matches()
+    found = store.matches.list()
     stamps = sorted(m.updated_at for m in found if m.updated_at is not None)
     return {
         "pairs": len(found),
@@ -119,9 +119,9 @@ def simulate_outcomes(
         seed: random seed.
     """
     if demands is None:
-        demands = [d for d in matcher.store.list("demands") if isinstance(d, Demand) and d.id in gold]
+        demands = [d for d in matcher.store.records.list("demands") if isinstance(d, Demand) and d.id in gold]
     rng = np.random.default_rng(seed)
-    existing = {(m.demand_id, m.expert_id) for m in matcher.store.matches()}
+    existing = {(m.demand_id, m.expert_id) for m in matcher.store.matches.list()}
     report = SimulationReport(demands=len(demands))
     for demand, recommendations in zip(
         demands, matcher.recommend_many(demands, k=k, explain=False), strict=True
@@ -132,7 +132,7 @@ def simulate_outcomes(
                 continue
             path = simulate_path(gold.get(demand.id, {}).get(rec.id, 0), rng, noise=noise)
             for status in path:
-                matcher.store.set_match_status(
+                matcher.store.matches.set_status(
                     demand.id,
                     rec.id,
                     status,

@@ -105,7 +105,7 @@ def export_records(store: Store, kind: str, path: Path, *, header_language: str 
     if suffix not in (".csv", ".xlsx"):
         raise ValueError(f"cannot export to {path}: use a .csv or .xlsx file name")
     columns = export_columns(kind, header_language)
-    records = store.list(kind)
+    records = store.records.list(kind)
     rows = records_to_rows(records, [name for _, name in columns])
     header = [title for title, _ in columns]
     with atomic_path(path, mode=0o644) as temp:

@@ -217,7 +217,7 @@ def import_file(store: Store, kind: str, path: Path) -> ImportReport:
     """
     records = read_records(path, kind)
     with store.transaction():
-        result = store.upsert(kind, records)
+        result = store.records.upsert(kind, records)
     return ImportReport(
         kind=kind,
         path=str(path),

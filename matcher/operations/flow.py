@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING, Literal
 
 from matcher.domain.records import CooperationMode, Demand, DemandStatus, Match, MatchStatus
 from matcher.retrieval.corpus import OPEN_DEMAND_STATUSES
-from matcher.store import RecordNotFound, Store
-from matcher.store.flow_api import Cooperation, CooperationResult, DemandEvent
+from matcher.store import Cooperation, CooperationResult, DemandEvent, RecordNotFound, Store
 
 if TYPE_CHECKING:
     from matcher.service import Matcher
@@ -68,7 +67,7 @@ def open_demands(store: Store, station_ids: Iterable[str] | None = None) -> list
     wanted = None if station_ids is None else set(station_ids)
     return [
         d
-        for d in store.list("demands")
+        for d in store.records.list("demands")
         if isinstance(d, Demand)
         and d.status in OPEN_DEMAND_STATUSES
         and (wanted is None or d.station_id in wanted)
@@ -99,7 +98,7 @@ class ProjectFlow:
         Raises:
             RecordNotFound: unknown id.
         """
-        demand = self.store.get("demands", demand_id)
+        demand = self.store.records.get("demands", demand_id)
         if not isinstance(demand, Demand):
             raise RecordNotFound(f"no demand with id {demand_id!r}")
         return demand
@@ -107,7 +106,7 @@ class ProjectFlow:
     def sync(self, demand_id: str, *, actor: str = "system") -> DemandEvent | None:
         """Recompute the demand's status from its matches; store and re-index it if it changed."""
         demand = self.demand(demand_id)
-        statuses = [m.status for m in self.store.matches(demand_id=demand_id)]
+        statuses = [m.status for m in self.store.matches.list(demand_id=demand_id)]
         return self._apply(demand_id, derive_status(demand.status, statuses), "auto", "", actor)
 
     def sync_many(self, demand_ids: Iterable[str], *, actor: str = "system") -> list[DemandEvent]:
@@ -136,7 +135,9 @@ class ProjectFlow:
             raise FlowError(
                 f"demand {demand_id!r} is {demand.status.value}: reopen it before changing its matches"
             )
-        match = self.store.set_match_status(demand_id, expert_id, status, note=note, actor=actor, score=score)
+        match = self.store.matches.set_status(
+            demand_id, expert_id, status, note=note, actor=actor, score=score
+        )
         return match, self.sync(demand_id, actor=actor)
 
     def record_cooperation(
@@ -166,7 +167,7 @@ class ProjectFlow:
             result=CooperationResult(result),
             note=note,
         )
-        match = self.store.get_match(demand_id, expert_id)
+        match = self.store.matches.get(demand_id, expert_id)
         current = None if match is None else match.status
         if current not in (MatchStatus.NEGOTIATING, MatchStatus.SIGNED):
             shown = "no match" if current is None else current.value
@@ -175,8 +176,8 @@ class ProjectFlow:
             )
         with self.store.transaction():
             if current is MatchStatus.NEGOTIATING:
-                self.store.set_match_status(demand_id, expert_id, MatchStatus.SIGNED, actor=actor)
-            self.store.upsert_cooperation(cooperation)
+                self.store.matches.set_status(demand_id, expert_id, MatchStatus.SIGNED, actor=actor)
+            self.store.flow.upsert_cooperation(cooperation)
         self.sync(demand_id, actor=actor)
         return cooperation
 
@@ -209,7 +210,7 @@ class ProjectFlow:
         demand = self.demand(demand_id)
         if demand.status not in FINAL_STATUSES:
             raise FlowError(f"demand {demand_id!r} is {demand.status.value}, not closed or withdrawn")
-        statuses = [m.status for m in self.store.matches(demand_id=demand_id)]
+        statuses = [m.status for m in self.store.matches.list(demand_id=demand_id)]
         target = derive_status(DemandStatus.OPEN, statuses)
         event = self._apply(demand_id, target, "reopened", note, actor)
         assert event is not None
@@ -217,7 +218,7 @@ class ProjectFlow:
 
     def history(self, demand_id: str) -> list[DemandEvent]:
         """The demand's status changes, oldest first."""
-        return self.store.demand_events(demand_id)
+        return self.store.flow.demand_events(demand_id)
 
     def _explicit(
         self, demand_id: str, status: DemandStatus, reason: str, note: str, actor: str
@@ -232,7 +233,7 @@ class ProjectFlow:
     def _apply(
         self, demand_id: str, status: DemandStatus, reason: str, note: str, actor: str
     ) -> DemandEvent | None:
-        event = self.store.apply_demand_status(demand_id, status, reason=reason, note=note, actor=actor)
+        event = self.store.flow.apply_demand_status(demand_id, status, reason=reason, note=note, actor=actor)
         if event is not None and self.matcher is not None:
             self._reindex(demand_id)
         return event

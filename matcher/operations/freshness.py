@@ -81,15 +81,15 @@ def expert_freshness(
         raise ValueError(f"stale age must be at least 1 month, not {months}")
     today = as_of or date.today()
     per_status: dict[str, Counter[MatchStatus]] = defaultdict(Counter)
-    for match in store.matches():
+    for match in store.matches.list():
         per_status[match.expert_id][match.status] += 1
     last_event: dict[str, datetime] = {}
-    for event in store.match_events_for():
+    for event in store.flow.match_events_for():
         if event.expert_id not in last_event or event.at > last_event[event.expert_id]:
             last_event[event.expert_id] = event.at
-    cooperations = Counter(c.expert_id for c in store.cooperations())
+    cooperations = Counter(c.expert_id for c in store.flow.cooperations())
     rows = []
-    for expert in store.list("experts"):
+    for expert in store.records.list("experts"):
         if not isinstance(expert, Expert) or not (expert.active or include_inactive):
             continue
         age = None if expert.updated_at is None else months_between(expert.updated_at, today)

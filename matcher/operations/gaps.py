@@ -173,7 +173,7 @@ class GapAnalyzer:
         )
 
     def _base_of_station(self) -> dict[str, str]:
-        sites = [s for s in self.matcher.store.list("sites") if isinstance(s, Site)]
+        sites = [s for s in self.matcher.store.records.list("sites") if isinstance(s, Site)]
         mapping = {s.id: s.parent_id or NO_BASE for s in sites if s.kind in STATION_KINDS}
         mapping.update({s.id: s.id for s in sites if s.kind in BASE_KINDS})
         return mapping

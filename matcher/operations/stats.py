@@ -27,8 +27,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from matcher.domain.records import Demand, MatchStatus, Site, SiteKind
-from matcher.store import MatchEvent, Store
-from matcher.store.flow_api import Cooperation
+from matcher.store import Cooperation, MatchEvent, Store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -187,10 +186,10 @@ class StatsCalculator:
     def report(self, period: Period | None = None, *, as_of: datetime | None = None) -> StatsReport:
         """Statistics for ``period`` (all time when None), following match history up to ``as_of``."""
         period = period or Period()
-        sites = [s for s in self.store.list("sites") if isinstance(s, Site)]
-        demands = [d for d in self.store.list("demands") if isinstance(d, Demand)]
-        progress = _progress(self.store.match_events_for(), as_of)
-        cooperations = [c for c in self.store.cooperations() if c.start_date in period]
+        sites = [s for s in self.store.records.list("sites") if isinstance(s, Site)]
+        demands = [d for d in self.store.records.list("demands") if isinstance(d, Demand)]
+        progress = _progress(self.store.flow.match_events_for(), as_of)
+        cooperations = [c for c in self.store.flow.cooperations() if c.start_date in period]
         cohort = [d for d in demands if period.is_open or d.posted_at in period]
 
         station_base = {s.id: s.parent_id for s in sites if s.kind in STATION_KINDS}

@@ -26,8 +26,7 @@ from embeddings.encoders.parallel import DEFAULT_MIN_PARALLEL, ParallelEncoder
 from matcher.config import Settings
 from matcher.retrieval.collection import Collection, CollectionKind, RefreshReport, refresh_collection
 from matcher.retrieval.profiles import Analyzer
-from matcher.store import Store
-from matcher.store.freshness_api import ChangeStamp
+from matcher.store import ChangeStamp, Store
 
 INDEXED_KINDS: tuple[CollectionKind, ...] = ("experts", "demands")
 
@@ -94,7 +93,7 @@ def compare_with_store(store: Store, collection: Collection) -> CollectionFreshn
     kind, corpus = collection.kind, collection.corpus
     if collection.store_stamp:
         stamp = ChangeStamp.from_json(collection.store_stamp)
-        changed = store.changed_since(kind, stamp.max_pk, stamp.updated_at)
+        changed = store.freshness.changed_since(kind, stamp.max_pk, stamp.updated_at)
         stored, candidates = changed.stored, changed.content_hashes
         indexed_hashes = {
             i: corpus.get(pk).content_hash for i in candidates if (pk := corpus.pk_of(i)) is not None
@@ -105,7 +104,7 @@ def compare_with_store(store: Store, collection: Collection) -> CollectionFreshn
             return _freshness(
                 kind, stored, len(corpus), candidates, indexed_hashes, len(corpus) - still_stored
             )
-    everything = store.content_hashes(kind)  # no usable stamp: compare every record
+    everything = store.records.content_hashes(kind)  # no usable stamp: compare every record
     known = corpus.hashes()
     deleted = sum(1 for record_id in known if record_id not in everything)
     return _freshness(kind, len(everything), len(known), everything, known, deleted)
@@ -175,8 +174,8 @@ class IndexingMixin:
             collection.analyzer_fingerprint = self.analyzer.fingerprint
             full = True
         # read before the rows: a write after this point then counts as changed
-        stamp = self.store.change_stamp(kind).to_json()
-        rows = self.store.rows(kind)
+        stamp = self.store.freshness.change_stamp(kind).to_json()
+        rows = self.store.records.rows(kind)
         refresh = refresh_collection(
             collection, rows, self.analyzer, encoder, cache=self.cache, show_progress=show_progress
         )
@@ -216,7 +215,7 @@ class IndexingMixin:
     def _collection_freshness(self, kind: CollectionKind) -> CollectionFreshness:
         collection = self._try_load(kind)
         if collection is None:
-            stored = self.store.count(kind)
+            stored = self.store.records.count(kind)
             return CollectionFreshness(kind, stored, 0, not_indexed=stored)
         return compare_with_store(self.store, collection)
 
@@ -228,8 +227,8 @@ class IndexingMixin:
         ``analyzer`` may answer records analysed beforehand (`matcher.retrieval.prepared`).
         """
         collection = self.collection(kind)
-        pks = self.store.pk_of(kind, list(ids))
-        records = self.store.get_many(kind, list(pks))
+        pks = self.store.records.pk_of(kind, list(ids))
+        records = self.store.records.get_many(kind, list(pks))
         rows = [(pks[r.id], r) for r in records]
         collection.upsert(rows, analyzer or self.analyzer, self.encoder, cache=self.cache)
         missing = [i for i in ids if i not in pks]

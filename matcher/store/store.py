@@ -1,51 +1,114 @@
-"""`Store`: the one entry point to the database (records, matches, metadata)."""
+"""`Store`: the one entry point to the database, composing one repository per concern."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, select
 
 from matcher.domain.records import Expert
-from matcher.store.audit_api import AuditMixin
-from matcher.store.auth_api import AuthMixin
-from matcher.store.base import utc_now
-from matcher.store.flow_api import FlowMixin
-from matcher.store.freshness_api import FreshnessMixin
-from matcher.store.ledger_api import LedgerMixin
-from matcher.store.matches_api import MatchesMixin, RecordNotFound
-from matcher.store.records_api import RecordsMixin
-from matcher.store.runs_api import RunsMixin
-from matcher.store.search_api import SearchMixin
+from matcher.store.database import Database, utc_now
+from matcher.store.errors import RecordNotFound
+from matcher.store.repositories import (
+    AccessRepository,
+    FlowRepository,
+    FreshnessRepository,
+    LedgerRepository,
+    MatchRepository,
+    RecordRepository,
+    SearchRepository,
+)
 from matcher.store.tables import RECORD_TABLES, match_events, matches
 
 
-# Each feature area adds its tables in its own module (sharing tables.metadata) and its methods as a
-# mixin listed here, one per line.
-class Store(
-    RecordsMixin,
-    MatchesMixin,
-    FlowMixin,
-    AuthMixin,
-    AuditMixin,
-    SearchMixin,
-    LedgerMixin,
-    RunsMixin,
-    FreshnessMixin,
-):
+class Store:
     """SQLite (default) or PostgreSQL storage behind one API.
 
     Example:
         >>> store = Store("sqlite:///var/haizhi.db")
         >>> store.create_schema()
-        >>> store.upsert("experts", experts)
+        >>> store.records.upsert("experts", experts)
 
-    Every public method runs in its own transaction, or joins the one opened by `transaction()`.
+    Attributes:
+        records: experts, organizations, sites and demands.
+        matches: (demand, expert) matches and their history.
+        flow: demand status history and cooperations.
+        search: scoped record search for listings.
+        freshness: change stamps for index freshness.
+        access: rows of API keys and the audit log (policy: `api.access`).
+        ledger: rows of the nightly ledger (policy: `pipelines.nightly.ledger`).
+
+    Every repository call runs in its own transaction, or joins the one opened by `transaction()`.
     """
+
+    def __init__(self, url: str) -> None:
+        """Open (but do not create) the database at ``url``.
+
+        Raises:
+            SchemaVersionError: if the database has a newer schema version than this code knows.
+        """
+        self.database = Database(url)
+        self.records = RecordRepository(self.database)
+        self.matches = MatchRepository(self.database)
+        self.flow = FlowRepository(self.database)
+        self.search = SearchRepository(self.database)
+        self.freshness = FreshnessRepository(self.database)
+        self.access = AccessRepository(self.database)
+        self.ledger = LedgerRepository(self.database)
+
+    @property
+    def url(self) -> str:
+        """The SQLAlchemy URL the store was opened with."""
+        return self.database.url
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (tests and maintenance scripts)."""
+        return self.database.engine
+
+    def close(self) -> None:
+        """Release all pooled connections."""
+        self.database.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Connection]:
+        """Run every repository call inside the ``with`` block in one transaction (see `Database`)."""
+        with self.database.transaction(write=write) as connection:
+            yield connection
+
+    def create_schema(self) -> None:
+        """Create missing tables, indexes and columns and record the schema version (idempotent)."""
+        self.database.create_schema()
+
+    def drop_schema(self) -> None:
+        """Drop every Haizhi Match table (tests and ``reset`` commands only)."""
+        self.database.drop_schema()
+
+    def schema_version(self) -> int | None:
+        """The stored schema version, or None for an empty database."""
+        return self.database.schema_version()
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key`` in the ``meta`` table (insert or replace)."""
+        self.database.set_meta(key, value)
+
+    def get_meta(self, key: str) -> str | None:
+        """The value stored under ``key``, or None."""
+        return self.database.get_meta(key)
 
     def merge_expert_rows(self, keep: Expert, drop_id: str, *, actor: str = "dedup") -> None:
         """Replace two expert rows by one: write ``keep``, move ``drop_id``'s matches to it, delete the other.
 
         When both experts have a match for the same demand, the more recently updated one wins.
         History events of the dropped expert are re-attributed to ``keep`` and a merge event is added.
+        Spans records and matches, so it lives here rather than in one repository.
 
         Raises:
             RecordNotFound: if ``drop_id`` is not stored.
@@ -58,7 +121,7 @@ class Store(
         with self.transaction() as conn:
             if conn.execute(select(experts.c.pk).where(experts.c.id == drop_id)).first() is None:
                 raise RecordNotFound(f"no expert with id {drop_id!r} to merge into {keep.id!r}")
-            self.upsert("experts", [keep])
+            self.records.upsert("experts", [keep])
             of_keep = select(matches).where(matches.c.expert_id == keep.id)
             kept = {row.demand_id: row for row in conn.execute(of_keep)}
             dropped = conn.execute(select(matches).where(matches.c.expert_id == drop_id)).all()
@@ -92,4 +155,4 @@ class Store(
                         at=now,
                     )
                 )
-            self.delete("experts", [drop_id])
+            self.records.delete("experts", [drop_id])

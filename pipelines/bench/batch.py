@@ -82,10 +82,10 @@ def prepare_pool(n: int, index_kind: str, work_dir: Path, cache_dir: Path) -> tu
     )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     matcher = Matcher(settings)
-    if matcher.store.count("experts") != n:
+    if matcher.store.records.count("experts") != n:
         experts = generate_experts(n)
         for start in range(0, n, 5000):
-            matcher.store.upsert("experts", experts[start : start + 5000])
+            matcher.store.records.upsert("experts", experts[start : start + 5000])
     misses = matcher.cache.misses
     started = time.perf_counter()
     matcher.build_index(show_progress=True)

@@ -24,6 +24,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from api.access import ApiKeys
 from matcher.config import Settings
 from matcher.store import Store
 from pipelines.demo import DEMO_DATA_DIR
@@ -178,7 +179,7 @@ def prepare_generated(data_dir: Path, count: int) -> None:
     import_file(matcher.store, "demands", demo / "demands.csv")
     experts = generate_experts(count)
     for start in range(0, len(experts), 5000):
-        matcher.store.upsert("experts", experts[start : start + 5000])
+        matcher.store.records.upsert("experts", experts[start : start + 5000])
     matcher.build_index(show_progress=True)
 
 
@@ -186,8 +187,8 @@ def run_against(data_dir: Path, *, label: str, concurrency: int, duration: float
     """Serve ``data_dir`` in a subprocess, load it with a temporary admin key, stop the server."""
     store = Store(Settings(data_dir=data_dir).resolved_database_url)
     store.create_schema()
-    experts = store.count("experts")
-    key, token = store.create_api_key("loadtest (temporary)", "admin")
+    experts = store.records.count("experts")
+    key, token = ApiKeys(store).create("loadtest (temporary)", "admin")
     port = free_port()
     process = start_server(data_dir, port)
     try:
@@ -202,7 +203,7 @@ def run_against(data_dir: Path, *, label: str, concurrency: int, duration: float
     finally:
         process.terminate()
         process.wait(timeout=30)
-        store.revoke_api_key(key.key_id)
+        ApiKeys(store).revoke(key.key_id)
         store.close()
 
 

@@ -91,7 +91,7 @@ def bench_pool(
     matcher = Matcher(settings)
     started = time.perf_counter()
     for start in range(0, len(experts), 5000):
-        matcher.store.upsert("experts", experts[start : start + 5000])
+        matcher.store.records.upsert("experts", experts[start : start + 5000])
     import_s = time.perf_counter() - started
     misses = matcher.cache.misses
     started = time.perf_counter()

@@ -32,7 +32,7 @@ def _matcher(data_dir: Path | None) -> Matcher:
 
 
 def _demands(matcher: Matcher, gold: dict[str, dict[str, int]]) -> list[Demand]:
-    found = [d for d in matcher.store.list("demands") if isinstance(d, Demand) and d.id in gold]
+    found = [d for d in matcher.store.records.list("demands") if isinstance(d, Demand) and d.id in gold]
     if not found:
         raise typer.BadParameter("no stored demand has labels; import demands or check the gold file")
     return found

@@ -33,9 +33,9 @@ def show(demand_id: str, data_dir: DataDir = None) -> None:
     except RecordNotFound as error:
         raise fail(str(error)) from None
     typer.echo(f"{demand.id} {demand.title}: {demand.status.value}")
-    for m in flow.store.matches(demand_id=demand_id):
+    for m in flow.store.matches.list(demand_id=demand_id):
         typer.echo(f"  match {m.expert_id}: {m.status.value}")
-    for c in flow.store.cooperations(demand_id=demand_id):
+    for c in flow.store.flow.cooperations(demand_id=demand_id):
         typer.echo(
             f"  cooperation {c.expert_id}: {c.mode.value} from {c.start_date}, "
             f"{c.contract_amount_wan or 0:g} 万元, {c.result.value}"
@@ -146,7 +146,7 @@ def reopen(demand_id: str, note: Note = "", actor: Actor = "cli", data_dir: Data
 def sync(actor: Actor = "cli", data_dir: DataDir = None) -> None:
     """Re-derive every demand's status from its matches (after imports of match history)."""
     flow = _flow(data_dir)
-    events = flow.sync_many([d.id for d in flow.store.list("demands")], actor=actor)
+    events = flow.sync_many([d.id for d in flow.store.records.list("demands")], actor=actor)
     for e in events:
         typer.echo(f"{e.demand_id}: {e.from_status} → {e.to_status.value}")
     typer.echo(f"{len(events)} demands changed status")

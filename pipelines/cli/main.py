@@ -61,9 +61,8 @@ def import_(
     index: Annotated[bool, typer.Option(help="Update the search indexes afterwards.")] = False,
 ) -> None:
     """Import records (all-or-nothing; every problem is reported as file:row:column: reason)."""
-    from sqlalchemy.exc import DBAPIError
-
     from matcher.ingest.importer import ImportFileError, import_file
+    from matcher.store import DatabaseDriverError
 
     if kind not in KINDS:
         raise _fail(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
@@ -74,7 +73,7 @@ def import_(
         report = import_file(matcher.store, kind, file)
     except ImportFileError as error:
         raise _fail(str(error)) from None
-    except DBAPIError as error:  # unreachable or refusing database; the import is one transaction
+    except DatabaseDriverError as error:  # unreachable or refusing database; the import is one transaction
         cause = " ".join(str(error.orig).split()) or type(error.orig).__name__
         raise _fail(f"{file}: cannot import into the database ({cause}); nothing was written") from None
     typer.echo(str(report))  # the report starts with the file name
@@ -243,7 +242,7 @@ def evaluate(
     settings = _settings(data_dir)
     matcher = Matcher(settings.model_copy(update={"ranker_params": ranker}) if ranker else settings)
     labels = gold_from_lifecycle(matcher.store) if lifecycle else read_gold(gold)
-    stored = [d for d in matcher.store.list("demands") if isinstance(d, Demand)]
+    stored = [d for d in matcher.store.records.list("demands") if isinstance(d, Demand)]
     rows = evaluate_matcher(matcher, stored, labels, k=k, bootstrap=bootstrap, by_industry=by_industry)
     typer.echo(format_table(rows, k=k, exposure=exposure))
     if out:
@@ -263,7 +262,7 @@ def dedup(
     from matcher.domain.records import Expert
 
     matcher = Matcher(_settings(data_dir))
-    experts = [e for e in matcher.store.list("experts") if isinstance(e, Expert)]
+    experts = [e for e in matcher.store.records.list("experts") if isinstance(e, Expert)]
     candidates = find_duplicates(experts, threshold=threshold)
     for c in candidates:
         typer.echo(f"{c.keep_id} ⇐ {c.drop_id}  score {c.score:.2f}  ({'; '.join(c.reasons)})")

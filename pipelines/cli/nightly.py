@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from matcher.config import Settings
+from pipelines.nightly.ledger import NightlyLedger
+from pipelines.nightly.settings import NightlySettings, nightly_settings
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -25,8 +27,8 @@ LAST_RUN_FAILED_EXIT_CODE = 5
 """``--check`` exit code when SMTP is fine but the last run failed, was partial, interrupted or unknown."""
 
 
-def _settings(data_dir: Path | None, outbox: Path | None = None) -> Settings:
-    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+def _settings(data_dir: Path | None, outbox: Path | None = None) -> NightlySettings:
+    settings = NightlySettings(data_dir=data_dir) if data_dir else NightlySettings()
     return settings.model_copy(update={"outbox_dir": outbox}) if outbox else settings
 
 
@@ -111,7 +113,7 @@ def check_health(settings: Settings) -> tuple[int, str]:
     """``haizhi nightly --check``: the SMTP check and the last run's status as (exit code, one line)."""
     from pipelines.nightly.notify import SmtpMailer
 
-    smtp = SmtpMailer.from_settings(settings).check()
+    smtp = SmtpMailer.from_settings(nightly_settings(settings)).check()
     run_ok, run_line = last_run_status(settings)
     line = f"{smtp.line()}; {run_line}"
     if not smtp.ok:  # the mail path first: tonight's run cannot deliver whatever the last one did
@@ -121,9 +123,7 @@ def check_health(settings: Settings) -> tuple[int, str]:
 
 def last_run_status(settings: Settings) -> tuple[bool, str]:
     """Whether the latest real (not dry) run went well, and a phrase saying so; reads, never writes."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from matcher.store import SchemaVersionError, Store
+    from matcher.store import DatabaseError, SchemaVersionError, Store
     from pipelines.nightly.run import nightly_running
 
     sqlite_file = settings.data_dir / "haizhi.db"
@@ -132,10 +132,10 @@ def last_run_status(settings: Settings) -> tuple[bool, str]:
     try:
         store = Store(settings.resolved_database_url)
         try:
-            run = store.last_nightly_run() if store.schema_version() is not None else None
+            run = NightlyLedger(store).last_run() if store.schema_version() is not None else None
         finally:
             store.close()
-    except (SQLAlchemyError, SchemaVersionError) as error:
+    except (DatabaseError, SchemaVersionError) as error:
         return False, f"cannot read the nightly ledger: {type(error).__name__}: {error}".splitlines()[0]
     if run is None:
         return False, "no nightly run recorded"

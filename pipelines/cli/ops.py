@@ -234,6 +234,6 @@ def catalogue_tag_quality(data_dir: DataDir = None) -> None:
     store = Store(settings.resolved_database_url)
     tagger = AutoTagger(load_catalogue(settings.data_dir))
     for kind, model in (("demands", Demand), ("experts", Expert)):
-        records = [r for r in store.list(kind) if isinstance(r, model)]
+        records = [r for r in store.records.list(kind) if isinstance(r, model)]
         q = industry_tagging_quality(tagger, records)
         typer.echo(f"{kind}: {q.records} records, precision {q.precision:.3f}, recall {q.recall:.3f}")

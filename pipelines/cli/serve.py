@@ -11,11 +11,10 @@ from typing import Annotated
 
 import typer
 
+from api.access import ROLES, ApiKey, ApiKeys, AuditLog
 from embeddings.atomic import atomic_path, write_text_atomic
 from matcher.config import Settings
-from matcher.store import RecordNotFound, Store
-from matcher.store.auth_api import ROLES, ApiKey
-from matcher.store.base import utc_now
+from matcher.store import RecordNotFound, Store, utc_now
 
 keys_app = typer.Typer(
     help="Create, list, rotate and revoke API keys (secrets are stored hashed).", no_args_is_help=True
@@ -116,9 +115,9 @@ def ensure_admin_key(store: Store, data_dir: Path) -> Path | None:
     Returns:
         The file written, or None when keys already exist.
     """
-    if store.list_api_keys(include_revoked=False):
+    if ApiKeys(store).list(include_revoked=False):
         return None
-    _key, token = store.create_api_key("first admin (created by haizhi serve)", "admin")
+    _key, token = ApiKeys(store).create("first admin (created by haizhi serve)", "admin")
     path = data_dir / ADMIN_KEY_FILE
     _write_secret(path, token)
     return path
@@ -174,7 +173,7 @@ def create_key(
     expires_at = _expiry(expires_in, expires)
     store = _store(data_dir)
     try:
-        key, token = store.create_api_key(name, role, site, expires_at=expires_at, actor=_actor())
+        key, token = ApiKeys(store).create(name, role, site, expires_at=expires_at, actor=_actor())
     except (ValueError, RecordNotFound) as error:
         raise _fail(error) from None
     finally:
@@ -210,7 +209,7 @@ def list_keys(
 ) -> None:
     """List keys with their state and expiry (never their secrets); times are UTC."""
     store = _store(data_dir)
-    keys = store.list_api_keys(include_revoked=all_)
+    keys = ApiKeys(store).list(include_revoked=all_)
     store.close()
     if not keys:
         typer.echo("no API keys (haizhi serve creates an admin key on first start)")
@@ -237,8 +236,8 @@ def rotate_key(
     expires_at = _expiry(expires_in, expires)
     store = _store(data_dir)
     try:
-        found = store.resolve_api_key_id(key_id)
-        key, token = store.rotate_api_key(found, grace=grace_period, expires_at=expires_at, actor=_actor())
+        found = ApiKeys(store).resolve_id(key_id)
+        key, token = ApiKeys(store).rotate(found, grace=grace_period, expires_at=expires_at, actor=_actor())
     except (ValueError, RecordNotFound) as error:
         raise _fail(error) from None
     finally:
@@ -261,7 +260,7 @@ def revoke_key(
     """Revoke a key; requests with it fail from now on (audited)."""
     store = _store(data_dir)
     try:
-        key = store.revoke_api_key(store.resolve_api_key_id(key_id), actor=_actor())
+        key = ApiKeys(store).revoke(ApiKeys(store).resolve_id(key_id), actor=_actor())
     except (ValueError, RecordNotFound) as error:
         raise _fail(error) from None
     finally:
@@ -298,7 +297,7 @@ def export_audit(
     try:
         # owner-only: the log says who changed what
         with atomic_path(out, mode=0o600) as temporary:
-            count = write_audit_export(temporary, store.iter_audit_entries(first, last), chosen.value)
+            count = write_audit_export(temporary, AuditLog(store).iter_entries(first, last), chosen.value)
     except OSError as error:
         raise _fail(error) from None
     finally:

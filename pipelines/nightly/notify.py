@@ -22,18 +22,16 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
-from typing import Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from matcher.config import Settings
-from matcher.store.base import utc_now
-from matcher.store.ledger_records import SmtpCheck
+from matcher.store import utc_now
+from pipelines.nightly.ledger_records import SmtpCheck
 from pipelines.nightly.plan import BaseDigest
 from pipelines.nightly.report import XLSX_MIME, digest_xlsx
+from pipelines.nightly.settings import NightlySettings, SmtpSecurity
 
 TEMPLATES = Path(__file__).parent / "templates"
-SmtpSecurity = Literal["none", "starttls", "ssl"]
 
 
 class DeliveryError(RuntimeError):
@@ -147,7 +145,7 @@ class SmtpMailer:
     timeout: float = 60.0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SmtpMailer:
+    def from_settings(cls, settings: NightlySettings) -> SmtpMailer:
         """A mailer configured from ``HAIZHI_SMTP_*`` settings."""
         return cls(
             host=settings.smtp_host,

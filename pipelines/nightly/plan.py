@@ -17,6 +17,7 @@ from matcher.domain.records import Demand, Expert, MatchStatus, Site, SiteKind
 from matcher.ranking.assignment import Assignment, AssignmentProblem, Candidate, OrgKey, assign, expert_groups
 from matcher.retrieval.corpus import OPEN_DEMAND_STATUSES
 from matcher.service import Matcher, Recommendation
+from pipelines.nightly.ledger import NightlyLedger
 
 BASE_KINDS = (SiteKind.BASE, SiteKind.OFFSHORE_BASE)
 CLOSED_STATUSES = (MatchStatus.DECLINED, MatchStatus.NO_RESPONSE)
@@ -107,7 +108,7 @@ def route_demands(matcher: Matcher, run_date: date, *, base_filter: str | None =
     Raises:
         ValueError: if ``base_filter`` names no active base.
     """
-    sites = [s for s in matcher.store.list("sites") if isinstance(s, Site)]
+    sites = [s for s in matcher.store.records.list("sites") if isinstance(s, Site)]
     bases = {s.id: s for s in sites if s.kind in BASE_KINDS and s.active}
     if base_filter is not None and base_filter not in bases:
         raise ValueError(
@@ -116,7 +117,7 @@ def route_demands(matcher: Matcher, run_date: date, *, base_filter: str | None =
         )
     stations = {s.id: s for s in sites if s.kind is SiteKind.STATION and s.active}
     chosen, unrouted = [], 0
-    for demand in matcher.store.list("demands"):
+    for demand in matcher.store.records.list("demands"):
         if not isinstance(demand, Demand) or demand.status not in OPEN_DEMAND_STATUSES:
             continue
         if demand.deadline is not None and demand.deadline < run_date:
@@ -145,9 +146,9 @@ def known_pairs(matcher: Matcher, demand_ids: Sequence[str]) -> KnownPairs:
     known: dict[str, set[str]] = defaultdict(set)
     closed: dict[str, set[str]] = defaultdict(set)
     wanted = set(demand_ids)
-    for demand_id, expert_id in matcher.store.sent_pairs(wanted):
+    for demand_id, expert_id in NightlyLedger(matcher.store).sent_pairs(wanted):
         known[demand_id].add(expert_id)
-    for match in matcher.store.matches():
+    for match in matcher.store.matches.list():
         if match.demand_id in wanted:
             known[match.demand_id].add(match.expert_id)
             if match.status in CLOSED_STATUSES:

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from matcher.store.ledger_records import SmtpCheck
+from pipelines.nightly.ledger_records import SmtpCheck
 from pipelines.nightly.plan import BaseDigest
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -44,12 +44,13 @@ from typing import Literal, Protocol
 
 from matcher.operations.flow import ProjectFlow
 from matcher.service import Matcher
-from matcher.store.base import utc_now
-from matcher.store.ledger_api import SentPair
-from matcher.store.ledger_records import SmtpCheck
+from matcher.store import utc_now
+from pipelines.nightly.ledger import NightlyLedger
+from pipelines.nightly.ledger_records import SentPair, SmtpCheck
 from pipelines.nightly.notify import DeliveryError, SmtpMailer, compose, recipients_of, sender_of, write_eml
 from pipelines.nightly.plan import BaseDigest, build_plan, route_demands
 from pipelines.nightly.report import BaseOutcome, NightlyReport
+from pipelines.nightly.settings import nightly_settings
 
 FAIL_ENV = "HAIZHI_NIGHTLY_FAIL_AT"
 FAIL_EXIT_CODE = 75
@@ -144,27 +145,30 @@ def run_nightly(
     """
     day = run_date or date.today()
     report = NightlyReport(run_id=f"{day:%Y%m%d}-{uuid.uuid4().hex[:10]}", run_date=day, dry_run=dry_run)
-    store = matcher.store
+    ledger = NightlyLedger(matcher.store)
     with _run_lock(matcher.settings.data_dir):
-        for stale in store.list_nightly_runs(limit=50):
+        for stale in ledger.runs(limit=50):
             if stale.status == "running":  # we hold the lock, so that run died without finishing
-                store.finish_nightly_run(
+                ledger.finish_run(
                     stale.run_id, "failed", stale.counts, error=f"interrupted; found by {report.run_id}"
                 )
-        store.start_nightly_run(report.run_id, day, dry_run=dry_run, base_filter=base_id)
+        ledger.start_run(report.run_id, day, dry_run=dry_run, base_filter=base_id)
         try:
-            mailer = None if dry_run else mailer or SmtpMailer.from_settings(matcher.settings)
+            if not dry_run and mailer is None:
+                mailer = SmtpMailer.from_settings(nightly_settings(matcher.settings))
+            elif dry_run:
+                mailer = None
             report.smtp_check = _check_mail_path(matcher, mailer)
-            store.record_smtp_check(report.run_id, report.smtp_check)
+            ledger.record_smtp_check(report.run_id, report.smtp_check)
             if not report.mail_path_broken:
                 _run(matcher, report, base_id, mailer, reconcile, refresh)
         except BaseException as error:
-            store.finish_nightly_run(
+            ledger.finish_run(
                 report.run_id, "failed", report.counts, error=f"{type(error).__name__}: {error}"
             )
             raise
         report.counts["bases"] = {b.base_id: b.status for b in report.bases}
-        store.finish_nightly_run(report.run_id, report.status, report.counts, error=report.failure)
+        ledger.finish_run(report.run_id, report.status, report.counts, error=report.failure)
     return report
 
 
@@ -172,7 +176,7 @@ def _check_mail_path(matcher: Matcher, mailer: Mailer | None) -> SmtpCheck:
     """The mailer's check; a dry run (no mailer) writes the outbox, so it checks nothing and says so."""
     if mailer is not None:
         return mailer.check()
-    settings = matcher.settings
+    settings = nightly_settings(matcher.settings)
     reason = f"dry run writes the outbox {outbox_dir(matcher)}; no SMTP connection"
     server = f"{settings.smtp_host}:{settings.smtp_port}"
     return SmtpCheck("skipped", server, settings.smtp_security, "", reason, utc_now())
@@ -186,7 +190,7 @@ def _run(
     reconcile: ReconcilePolicy,
     refresh: bool,
 ) -> None:
-    store = matcher.store
+    ledger = NightlyLedger(matcher.store)
     if refresh:
         built = matcher.build_index()
         report.counts["refreshed"] = {
@@ -196,7 +200,7 @@ def _run(
         }
     if mailer is not None:  # None only for a dry run
         report.bases += _reconcile(matcher, mailer, reconcile)
-    sent_today = {d.base_id for d in store.deliveries(run_date=report.run_date, statuses=["sent"])}
+    sent_today = {d.base_id for d in ledger.deliveries(run_date=report.run_date, statuses=["sent"])}
     in_scope = {base_id} if base_id is not None else set(route_demands(matcher, report.run_date).bases)
     if in_scope <= sent_today:  # nothing left to send today: skip the matching work entirely
         report.counts["skipped_bases"] = sorted(in_scope)
@@ -217,7 +221,7 @@ def _run(
 def _deliver(
     matcher: Matcher, report: NightlyReport, digest: BaseDigest, mailer: Mailer | None, ordinal: int
 ) -> BaseOutcome:
-    store, base = matcher.store, digest.base
+    ledger, base = NightlyLedger(matcher.store), digest.base
     pairs = [SentPair(d, e, s) for d, e, s in digest.pairs]
     outcome = BaseOutcome(
         base.id,
@@ -230,12 +234,15 @@ def _deliver(
     if not pairs or not base.contact_emails:
         outcome.status = "nothing_new" if not pairs else "no_contacts"
         if not report.dry_run:
-            store.record_delivery_outcome(
+            ledger.record_delivery_outcome(
                 report.run_date, base.id, run_id=report.run_id, status=outcome.status
             )
         return outcome
     message = compose(
-        digest, run_date=report.run_date, run_id=report.run_id, mail_from=matcher.settings.mail_from
+        digest,
+        run_date=report.run_date,
+        run_id=report.run_id,
+        mail_from=nightly_settings(matcher.settings).mail_from,
     )
     data = message.as_bytes()
     outcome.message_id = str(message["Message-ID"])
@@ -245,7 +252,7 @@ def _deliver(
         return outcome
     assert mailer is not None
     recipients = recipients_of(message)
-    store.begin_delivery(
+    ledger.begin_delivery(
         report.run_date,
         base.id,
         run_id=report.run_id,
@@ -261,12 +268,12 @@ def _deliver(
         outcome.refused = mailer.send(data, sender_of(message), recipients)
     except DeliveryError as error:
         outcome.status, outcome.error = "failed", str(error)
-        store.record_delivery_outcome(
+        ledger.record_delivery_outcome(
             report.run_date, base.id, run_id=report.run_id, status="failed", error=str(error)
         )
         return outcome
     _maybe_crash("after_smtp", ordinal)
-    store.record_delivery_sent(report.run_date, base.id, refused=outcome.refused)
+    ledger.record_delivery_sent(report.run_date, base.id, refused=outcome.refused)
     _maybe_crash("after_commit", ordinal)
     _follow_flow(matcher, [p.demand_id for p in pairs])
     outcome.status = "sent"
@@ -275,8 +282,8 @@ def _deliver(
 
 def _reconcile(matcher: Matcher, mailer: Mailer, policy_name: ReconcilePolicy) -> list[BaseOutcome]:
     """Settle deliveries a crashed run left ``sending`` (see the module docstring)."""
-    outcomes = []
-    for pending in matcher.store.pending_deliveries():
+    outcomes, ledger = [], NightlyLedger(matcher.store)
+    for pending in ledger.pending_deliveries():
         outcome = BaseOutcome(
             pending.base_id,
             "reconciled",
@@ -296,7 +303,7 @@ def _reconcile(matcher: Matcher, mailer: Mailer, policy_name: ReconcilePolicy) -
                 outcome.refused = mailer.send(pending.message, sender_of(parsed), pending.recipients)
             except DeliveryError as error:
                 outcome.status, outcome.error = "failed", f"reconcile re-send: {error}"
-                matcher.store.record_delivery_outcome(
+                ledger.record_delivery_outcome(
                     pending.run_date,
                     pending.base_id,
                     run_id=pending.run_id,
@@ -305,7 +312,7 @@ def _reconcile(matcher: Matcher, mailer: Mailer, policy_name: ReconcilePolicy) -
                 )
                 outcomes.append(outcome)
                 continue
-        matcher.store.record_delivery_sent(
+        ledger.record_delivery_sent(
             pending.run_date, pending.base_id, refused=outcome.refused, reconciled=True
         )
         _follow_flow(matcher, [p.demand_id for p in pending.pairs])

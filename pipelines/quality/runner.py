@@ -144,7 +144,7 @@ class SuiteRunner:
         self._encoder = matcher.encoder
         if fresh:
             self.progress(f"{pool.name}: importing {len(pool.experts)} experts")
-            matcher.store.upsert("experts", pool.experts)
+            matcher.store.records.upsert("experts", pool.experts)
         report = matcher.build_index(show_progress=False)
         if report.experts.changed:
             self.progress(

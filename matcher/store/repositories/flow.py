@@ -1,28 +1,27 @@
 """Project flow storage: demand status changes with history, and cooperation records (合作).
 
-`FlowMixin` is one of the bases of `matcher.store.Store`. The flow rules themselves (which match
+`FlowRepository` is ``store.flow``. The flow rules themselves (which match
 statuses move a demand where) live in `matcher.operations.flow`; this module only stores what it decides.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from matcher.domain.records import CooperationMode, Demand, DemandStatus, MatchStatus
 from matcher.domain.text_fields import NoteText
-from matcher.store.base import StoreBase, utc_now
-from matcher.store.codec import from_row, to_row
-from matcher.store.matches_api import MatchEvent, RecordNotFound
-from matcher.store.tables import RECORD_TABLES, match_events, matches
-from matcher.store.tables_flow import cooperations, demand_events
+from matcher.store.database import Database, utc_now
+from matcher.store.errors import RecordNotFound
+from matcher.store.repositories.matches import MatchEvent
+from matcher.store.rows import from_row, object_from_row, row_from_object, to_row
+from matcher.store.tables import RECORD_TABLES, cooperations, demand_events, match_events, matches
 
 _CHUNK = 500
 
@@ -70,32 +69,12 @@ class DemandEvent:
     at: datetime
 
 
-def _cooperation_from_row(row: Mapping[Any, Any]) -> Cooperation:
-    return Cooperation(
-        demand_id=row["demand_id"],
-        expert_id=row["expert_id"],
-        mode=CooperationMode(row["mode"]),
-        start_date=row["start_date"],
-        contract_amount_wan=row["contract_amount_wan"],
-        result=CooperationResult(row["result"]),
-        note=row["note"] or "",
-    )
+class FlowRepository:
+    """Demand status history and cooperations (``store.flow``)."""
 
-
-def _event_from_row(row: Mapping[Any, Any]) -> DemandEvent:
-    return DemandEvent(
-        demand_id=row["demand_id"],
-        from_status=None if row["from_status"] is None else DemandStatus(row["from_status"]),
-        to_status=DemandStatus(row["to_status"]),
-        reason=row["reason"],
-        note=row["note"] or "",
-        actor=row["actor"],
-        at=row["at"],
-    )
-
-
-class FlowMixin(StoreBase):
-    """Demand status history and cooperations; see `matcher.store.Store` for the assembled class."""
+    def __init__(self, database: Database) -> None:
+        """Work on ``database``."""
+        self._db = database
 
     def apply_demand_status(
         self,
@@ -117,7 +96,7 @@ class FlowMixin(StoreBase):
         """
         new = DemandStatus(status)
         table = RECORD_TABLES["demands"]
-        with self._write() as conn:
+        with self._db.write() as conn:
             row = conn.execute(select(table).where(table.c.id == demand_id)).mappings().first()
             if row is None:
                 raise RecordNotFound(f"no demand with id {demand_id!r}")
@@ -148,8 +127,8 @@ class FlowMixin(StoreBase):
         query = select(demand_events).order_by(demand_events.c.pk)
         if demand_id is not None:
             query = query.where(demand_events.c.demand_id == demand_id)
-        with self._read() as conn:
-            return [_event_from_row(row) for row in conn.execute(query).mappings()]
+        with self._db.read() as conn:
+            return [object_from_row(DemandEvent, row) for row in conn.execute(query).mappings()]
 
     def upsert_cooperation(self, cooperation: Cooperation) -> Cooperation:
         """Insert or replace the cooperation record of a (demand, expert) pair.
@@ -158,13 +137,11 @@ class FlowMixin(StoreBase):
             RecordNotFound: if the demand or expert does not exist.
         """
         now = utc_now()
-        values = cooperation.model_dump(mode="python")
-        values["mode"] = cooperation.mode.value
-        values["result"] = cooperation.result.value
+        values = row_from_object(cooperation)
         pair = (cooperations.c.demand_id == cooperation.demand_id) & (
             cooperations.c.expert_id == cooperation.expert_id
         )
-        with self._write() as conn:
+        with self._db.write() as conn:
             for kind, id_ in (("demands", cooperation.demand_id), ("experts", cooperation.expert_id)):
                 table = RECORD_TABLES[kind]
                 if conn.execute(select(table.c.pk).where(table.c.id == id_)).first() is None:
@@ -185,13 +162,13 @@ class FlowMixin(StoreBase):
             query = query.where(cooperations.c.demand_id == demand_id)
         if expert_id is not None:
             query = query.where(cooperations.c.expert_id == expert_id)
-        with self._read() as conn:
-            return [_cooperation_from_row(row) for row in conn.execute(query).mappings()]
+        with self._db.read() as conn:
+            return [object_from_row(Cooperation, row) for row in conn.execute(query).mappings()]
 
     def match_events_for(self, demand_ids: Iterable[str] | None = None) -> list[MatchEvent]:
         """Match history events of many demands (all when None), oldest first (for statistics)."""
         base = select(match_events).order_by(match_events.c.pk)
-        with self._read() as conn:
+        with self._db.read() as conn:
             if demand_ids is None:
                 rows = list(conn.execute(base).mappings())
             else:
@@ -201,18 +178,7 @@ class FlowMixin(StoreBase):
                     chunk = wanted[start : start + _CHUNK]
                     rows += list(conn.execute(base.where(match_events.c.demand_id.in_(chunk))).mappings())
                 rows.sort(key=lambda r: r["pk"])
-        return [
-            MatchEvent(
-                demand_id=row["demand_id"],
-                expert_id=row["expert_id"],
-                from_status=None if row["from_status"] is None else MatchStatus(row["from_status"]),
-                to_status=MatchStatus(row["to_status"]),
-                note=row["note"] or "",
-                actor=row["actor"],
-                at=row["at"],
-            )
-            for row in rows
-        ]
+        return [object_from_row(MatchEvent, row) for row in rows]
 
     def import_match_history(self, events: Sequence[MatchEvent]) -> int:
         """Import past match lifecycle events with their real timestamps (e.g. from a legacy system).
@@ -227,7 +193,7 @@ class FlowMixin(StoreBase):
         by_pair: dict[tuple[str, str], list[MatchEvent]] = defaultdict(list)
         for event in events:
             by_pair[(event.demand_id, event.expert_id)].append(event)
-        with self._write() as conn:
+        with self._db.write() as conn:
             for (demand_id, expert_id), history in by_pair.items():
                 for kind, id_ in (("demands", demand_id), ("experts", expert_id)):
                     table = RECORD_TABLES[kind]

@@ -1,4 +1,4 @@
-"""Record CRUD: upsert with change detection, lookups by id and pk, listing, deletion."""
+"""`RecordRepository`: record CRUD with change detection, lookups by id and pk, listing, deletion."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Table, bindparam, func, select
 
 from matcher.domain.records import Record
-from matcher.store.base import StoreBase, utc_now
-from matcher.store.codec import from_row, record_type, to_row
+from matcher.store.database import Database, utc_now
+from matcher.store.rows import from_row, record_type, to_row
 from matcher.store.tables import RECORD_TABLES
 
 # Stays well under SQLite's and PostgreSQL's bound-parameter limits for IN (...) lists.
@@ -49,8 +49,12 @@ def table_for(kind: str) -> Table:
     return RECORD_TABLES[kind]
 
 
-class RecordsMixin(StoreBase):
-    """Record storage; see `matcher.store.Store` for the assembled class."""
+class RecordRepository:
+    """Experts, organizations, sites and demands (``store.records``)."""
+
+    def __init__(self, database: Database) -> None:
+        """Work on ``database``."""
+        self._db = database
 
     def upsert(self, kind: str, records: Sequence[Record]) -> UpsertResult:
         """Insert new records and update changed ones in one transaction.
@@ -69,7 +73,7 @@ class RecordsMixin(StoreBase):
                 raise ValueError(f"{kind}: id {record.id!r} appears twice in one upsert")
             rows[record.id] = to_row(kind, record)
         now = utc_now()
-        with self._write() as conn:
+        with self._db.write() as conn:
             stored = self._hashes_for(conn, table, builtins.list(rows))
             inserts = [row for id_, row in rows.items() if id_ not in stored]
             updates = [
@@ -112,7 +116,7 @@ class RecordsMixin(StoreBase):
     def get(self, kind: str, id: str) -> Record | None:
         """The record with ``id``, or None."""
         table = table_for(kind)
-        with self._read() as conn:
+        with self._db.read() as conn:
             row = conn.execute(select(table).where(table.c.id == id)).mappings().first()
         return None if row is None else from_row(kind, row)
 
@@ -121,7 +125,7 @@ class RecordsMixin(StoreBase):
         table = table_for(kind)
         wanted = builtins.list(dict.fromkeys(ids))
         found: dict[str, Record] = {}
-        with self._read() as conn:
+        with self._db.read() as conn:
             for chunk in _chunks(wanted):
                 for row in conn.execute(select(table).where(table.c.id.in_(chunk))).mappings():
                     found[row["id"]] = from_row(kind, row)
@@ -135,19 +139,19 @@ class RecordsMixin(StoreBase):
         query = select(table).order_by(table.c.pk if order_by_pk else table.c.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
-        with self._read() as conn:
+        with self._db.read() as conn:
             return [from_row(kind, row) for row in conn.execute(query).mappings()]
 
     def count(self, kind: str) -> int:
         """Number of records of ``kind``."""
         table = table_for(kind)
-        with self._read() as conn:
+        with self._db.read() as conn:
             return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
     def rows(self, kind: str) -> builtins.list[tuple[int, Record]]:
         """Every ``(pk, record)`` of ``kind`` in pk order (used to build indexes keyed by pk)."""
         table = table_for(kind)
-        with self._read() as conn:
+        with self._db.read() as conn:
             result = conn.execute(select(table).order_by(table.c.pk)).mappings()
             return [(int(row["pk"]), from_row(kind, row)) for row in result]
 
@@ -156,7 +160,7 @@ class RecordsMixin(StoreBase):
         table = table_for(kind)
         wanted = builtins.list(dict.fromkeys(ids))
         found: dict[str, int] = {}
-        with self._read() as conn:
+        with self._db.read() as conn:
             for chunk in _chunks(wanted):
                 query = select(table.c.id, table.c.pk).where(table.c.id.in_(chunk))
                 found.update({row.id: int(row.pk) for row in conn.execute(query)})
@@ -176,7 +180,7 @@ class RecordsMixin(StoreBase):
         table = table_for(kind)
         wanted = builtins.list(dict.fromkeys(int(pk) for pk in pks))
         found: dict[int, str] = {}
-        with self._read() as conn:
+        with self._db.read() as conn:
             for chunk in _chunks(wanted):
                 query = select(table.c.pk, table.c.id).where(table.c.pk.in_(chunk))
                 found.update({int(row.pk): row.id for row in conn.execute(query)})
@@ -185,7 +189,7 @@ class RecordsMixin(StoreBase):
     def content_hashes(self, kind: str) -> dict[str, str]:
         """id → content hash for every record of ``kind`` (to detect changed profiles cheaply)."""
         table = table_for(kind)
-        with self._read() as conn:
+        with self._db.read() as conn:
             return {
                 row.id: row.content_hash for row in conn.execute(select(table.c.id, table.c.content_hash))
             }
@@ -195,7 +199,7 @@ class RecordsMixin(StoreBase):
         table = table_for(kind)
         wanted = builtins.list(dict.fromkeys(ids))
         deleted = 0
-        with self._write() as conn:
+        with self._db.write() as conn:
             for chunk in _chunks(wanted):
                 deleted += conn.execute(table.delete().where(table.c.id.in_(chunk))).rowcount
         return deleted

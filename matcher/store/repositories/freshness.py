@@ -1,7 +1,7 @@
 """Change stamps of record tables: what an index build saw, and which rows changed since.
 
 An index build saves the `ChangeStamp` it started from; the freshness check (`matcher.retrieval.maintenance`)
-then asks `FreshnessMixin.changed_since` for only the rows added (higher pk) or updated (later
+then asks `FreshnessRepository.changed_since` for only the rows added (higher pk) or updated (later
 ``row_updated_at``, an indexed column) since, instead of reading every content hash.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from matcher.store.base import StoreBase
-from matcher.store.records_api import table_for
+from matcher.store.database import Database
+from matcher.store.repositories.records import table_for
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,12 @@ class ChangedRows:
     content_hashes: dict[str, str]
 
 
-class FreshnessMixin(StoreBase):
-    """Change stamps for index freshness; see `matcher.store.Store` for the assembled class."""
+class FreshnessRepository:
+    """Change stamps for index freshness (``store.freshness``)."""
+
+    def __init__(self, database: Database) -> None:
+        """Work on ``database``."""
+        self._db = database
 
     def change_stamp(self, kind: str) -> ChangeStamp:
         """The current highest pk and latest ``row_updated_at`` of ``kind`` (one indexed read).
@@ -68,7 +72,7 @@ class FreshnessMixin(StoreBase):
             ValueError: for an unknown kind.
         """
         table = table_for(kind)
-        with self._read() as conn:
+        with self._db.read() as conn:
             query = select(func.max(table.c.pk), func.max(table.c.row_updated_at))
             max_pk, updated = conn.execute(query).one()
         return ChangeStamp(int(max_pk or 0), updated)
@@ -86,7 +90,7 @@ class FreshnessMixin(StoreBase):
         condition = table.c.pk > max_pk
         if updated_at is not None:
             condition = or_(condition, table.c.row_updated_at > updated_at)
-        with self._read() as conn:
+        with self._db.read() as conn:
             stored = int(conn.execute(select(func.count()).select_from(table)).scalar_one())
             rows = conn.execute(select(table.c.id, table.c.content_hash).where(condition))
             return ChangedRows(stored, {row.id: row.content_hash for row in rows})

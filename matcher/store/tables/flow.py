@@ -1,6 +1,6 @@
 """Tables of the project flow: demand status history and cooperation records (合作).
 
-They share `matcher.store.tables.metadata`, so `Store.create_schema` creates them with the rest.
+They share `matcher.store.tables.records.metadata`, so `Database.create_schema` creates them with the rest.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from matcher.store.tables import metadata, pair_columns
+from matcher.store.tables.records import metadata, pair_columns
 
 # History has no foreign key on purpose (like match_events): it outlives deleted demands.
 demand_events = Table(

@@ -1,43 +1,27 @@
-"""API keys for the HTTP API: hashed, expiring, rotatable (the audit log is `matcher.store.audit_api`)."""
+"""API keys for the HTTP API: roles, tokens ``hzk_<key id>_<secret>``, hashing, expiry and rotation.
+
+The policy lives here; the rows are ``store.access`` (`matcher.store.repositories.access`). Key
+commands given an ``actor`` are audited through `api.access.audit.AuditLog`.
+"""
 
 from __future__ import annotations
 
 import builtins
 import hmac
-import json
 import secrets
-from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import select
+from api.access.audit import CLI_ACTOR, AuditLog
+from api.access.records import ApiKey, KeyCheck, KeyVerdict, hash_secret, judge_key, key_from_row
+from matcher.domain.records import Site, SiteKind
+from matcher.store import RecordNotFound, Row, Store, utc_now
 
-from matcher.domain.records import SiteKind
-from matcher.store.base import StoreBase, utc_now
-from matcher.store.matches_api import RecordNotFound
-from matcher.store.tables import RECORD_TABLES
-from matcher.store.tables_auth import (
-    ApiKey,
-    AuditEntry,
-    KeyCheck,
-    KeyVerdict,
-    add_missing_columns,
-    api_keys,
-    audit_log,
-    hash_secret,
-    judge_key,
-    key_from_row,
-)
-
-__all__ = ["CLI_ACTOR", "KEY_PREFIX", "ROLES", "ApiKey", "AuditEntry", "AuthMixin", "KeyCheck", "KeyVerdict"]
-__all__ += ["hash_secret"]
+__all__ = ["CLI_ACTOR", "KEY_PREFIX", "ROLES", "ApiKey", "ApiKeys", "KeyCheck", "KeyVerdict", "hash_secret"]
 
 ROLES = ("admin", "base", "station", "analyst")
 """admin: everything; base: its stations and their demands; station: its own demands; analyst: read-only."""
 
 KEY_PREFIX = "hzk"
-CLI_ACTOR = "cli"
-"""``key_id`` and ``role`` of audit entries written by ``haizhi keys`` commands (no API key involved)."""
 
 _SITE_KINDS_FOR_ROLE = {
     "base": (SiteKind.BASE, SiteKind.OFFSHORE_BASE),
@@ -47,7 +31,6 @@ _SITE_KINDS_FOR_ROLE = {
 _TOUCH_EVERY = timedelta(minutes=1)
 # Compared against when a key has no such hash, so timing does not reveal which key ids exist.
 _NO_HASH = "0" * 64
-# Text columns searched by the ``q`` parameter of record listings, when the table has them.
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -62,16 +45,16 @@ def _split_token(token: str) -> tuple[str, str, str]:
     return prefix, key_id, secret
 
 
-class AuthMixin(StoreBase):
-    """API keys, audit log and scoped search; see `matcher.store.Store` for the assembled class."""
+class ApiKeys:
+    """The API keys of one store."""
 
-    def create_schema(self) -> None:
-        """Create missing tables, then add the API-key columns a database from an older release lacks."""
-        super().create_schema()
-        with self._write() as conn:
-            add_missing_columns(conn, api_keys)
+    def __init__(self, store: Store) -> None:
+        """Manage the keys kept in ``store`` (and audit key commands in its audit log)."""
+        self._store = store
+        self._rows = store.access
+        self._audit = AuditLog(store)
 
-    def create_api_key(
+    def create(
         self,
         name: str,
         role: str,
@@ -106,42 +89,37 @@ class AuthMixin(StoreBase):
         key_id = "k" + secrets.token_hex(5)
         secret = secrets.token_urlsafe(32)
         key = ApiKey(key_id, name.strip(), role, site_id or None, utc_now(), expires_at=expires_at)
-        with self._write() as conn:
-            conn.execute(
-                api_keys.insert().values(
-                    key_id=key.key_id,
-                    name=key.name,
-                    role=key.role,
-                    site_id=key.site_id,
-                    secret_hash=hash_secret(secret),
-                    created_at=key.created_at,
-                    expires_at=expires_at,
-                )
+        with self._store.transaction():
+            self._rows.insert_key(
+                {
+                    "key_id": key.key_id,
+                    "name": key.name,
+                    "role": key.role,
+                    "site_id": key.site_id,
+                    "secret_hash": hash_secret(secret),
+                    "created_at": key.created_at,
+                    "expires_at": expires_at,
+                }
             )
             if actor is not None:
                 detail = {"role": role, "site_id": key.site_id, "expires_at": _iso(expires_at)}
-                self._audit_key_command(actor, "keys.create", key_id, detail)
+                self._audit.record_key_command(actor, "keys.create", key_id, detail)
         return key, f"{KEY_PREFIX}_{key_id}_{secret}"
 
-    def _require_site(self, site_id: str, kinds: Iterable[SiteKind]) -> None:
-        sites = RECORD_TABLES["sites"]
-        with self._read() as conn:
-            kind = conn.execute(select(sites.c.kind).where(sites.c.id == site_id)).scalar()
+    def _require_site(self, site_id: str, kinds: tuple[SiteKind, ...]) -> None:
+        site = self._store.records.get("sites", site_id)
+        kind = site.kind.value if isinstance(site, Site) else None
         allowed = [k.value for k in kinds]
         if kind is None:
             raise RecordNotFound(f"no site with id {site_id!r}: import the sites first")
         if kind not in allowed:
             raise ValueError(f"site {site_id!r} is a {kind}, expected one of: {', '.join(allowed)}")
 
-    def list_api_keys(self, *, include_revoked: bool = True) -> builtins.list[ApiKey]:
+    def list(self, *, include_revoked: bool = True) -> builtins.list[ApiKey]:
         """Every key, oldest first."""
-        query = select(api_keys).order_by(api_keys.c.pk)
-        if not include_revoked:
-            query = query.where(api_keys.c.revoked_at.is_(None))
-        with self._read() as conn:
-            return [key_from_row(row) for row in conn.execute(query).mappings()]
+        return [key_from_row(row) for row in self._rows.key_rows(include_revoked=include_revoked)]
 
-    def resolve_api_key_id(self, id_or_prefix: str) -> str:
+    def resolve_id(self, id_or_prefix: str) -> str:
         """The one key id equal to, or starting with, ``id_or_prefix`` (a ``hzk_<id>_…`` token works too).
 
         Raises:
@@ -153,9 +131,7 @@ class AuthMixin(StoreBase):
             wanted = _split_token(wanted)[1]
         if not wanted:
             raise ValueError("give a key id (or its first characters) from `haizhi keys list`")
-        query = select(api_keys.c.key_id).where(api_keys.c.key_id.startswith(wanted, autoescape=True))
-        with self._read() as conn:
-            found = builtins.list(conn.execute(query.order_by(api_keys.c.key_id)).scalars())
+        found = self._rows.key_ids_starting_with(wanted)
         if wanted in found:
             return wanted
         if not found:
@@ -166,7 +142,7 @@ class AuthMixin(StoreBase):
             )
         return found[0]
 
-    def revoke_api_key(self, key_id: str, *, actor: str | None = None) -> ApiKey:
+    def revoke(self, key_id: str, *, actor: str | None = None) -> ApiKey:
         """Revoke a key (idempotent); it stops working at once.
 
         Args:
@@ -176,20 +152,18 @@ class AuthMixin(StoreBase):
         Raises:
             RecordNotFound: if there is no such key.
         """
-        with self._write() as conn:
-            row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).mappings().first()
+        with self._store.transaction():
+            row = self._rows.key_row(key_id)
             if row is None:
                 raise RecordNotFound(f"no API key with id {key_id!r} (see `haizhi keys list`)")
             if row["revoked_at"] is None:
-                conn.execute(
-                    api_keys.update().where(api_keys.c.key_id == key_id).values(revoked_at=utc_now())
-                )
+                self._rows.update_key(key_id, {"revoked_at": utc_now()})
                 if actor is not None:
-                    self._audit_key_command(actor, "keys.revoke", key_id, {})
-            row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).mappings().one()
+                    self._audit.record_key_command(actor, "keys.revoke", key_id, {})
+            row = self._stored(key_id)
         return key_from_row(row)
 
-    def rotate_api_key(
+    def rotate(
         self,
         key_id: str,
         *,
@@ -221,8 +195,8 @@ class AuthMixin(StoreBase):
             raise ValueError("the grace period cannot be negative (0 ends the old secret at once)")
         now = now or utc_now()
         secret = secrets.token_urlsafe(32)
-        with self._write() as conn:
-            row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).mappings().first()
+        with self._store.transaction():
+            row = self._rows.key_row(key_id)
             if row is None:
                 raise RecordNotFound(f"no API key with id {key_id!r} (see `haizhi keys list`)")
             if row["revoked_at"] is not None:
@@ -236,27 +210,26 @@ class AuthMixin(StoreBase):
                     "rotate it with a new expiry (--expires-in or --expires)"
                 )
             valid_until = now + grace  # kept even for 0, so the old secret gets a "rotated" 401
-            conn.execute(
-                api_keys.update()
-                .where(api_keys.c.key_id == key_id)
-                .values(
-                    secret_hash=hash_secret(secret),
-                    previous_secret_hash=row["secret_hash"],
-                    previous_secret_valid_until=valid_until,
-                    rotated_at=now,
-                    expires_at=expiry,
-                )
+            self._rows.update_key(
+                key_id,
+                {
+                    "secret_hash": hash_secret(secret),
+                    "previous_secret_hash": row["secret_hash"],
+                    "previous_secret_valid_until": valid_until,
+                    "rotated_at": now,
+                    "expires_at": expiry,
+                },
             )
             detail = {
                 "grace_seconds": int(grace.total_seconds()),
                 "old_secret_valid_until": _iso(valid_until),
                 "expires_at": _iso(expiry),
             }
-            self._audit_key_command(actor, "keys.rotate", key_id, detail, at=now)
-            row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).mappings().one()
+            self._audit.record_key_command(actor, "keys.rotate", key_id, detail, at=now)
+            row = self._stored(key_id)
         return key_from_row(row), f"{KEY_PREFIX}_{key_id}_{secret}"
 
-    def check_api_key(self, token: str, *, now: datetime | None = None) -> KeyCheck:
+    def check(self, token: str, *, now: datetime | None = None) -> KeyCheck:
         """Whether a token authenticates, and if not why (constant-time comparison of the secret hashes).
 
         Args:
@@ -264,8 +237,7 @@ class AuthMixin(StoreBase):
             now: the current time (naive UTC; tests pass their own clock).
         """
         prefix, key_id, secret = _split_token(token)
-        with self._read() as conn:
-            row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).mappings().first()
+        row = self._rows.key_row(key_id)
         digest = hash_secret(secret)
         # Both comparisons always run, so response time does not reveal which ids or secrets exist.
         current = hmac.compare_digest(digest, row["secret_hash"] if row is not None else _NO_HASH)
@@ -276,30 +248,17 @@ class AuthMixin(StoreBase):
         now = now or utc_now()
         check = judge_key(row, current, now)
         if check.accepted and (row["last_used_at"] is None or now - row["last_used_at"] > _TOUCH_EVERY):
-            with self._write() as conn:
-                conn.execute(api_keys.update().where(api_keys.c.key_id == key_id).values(last_used_at=now))
+            self._rows.update_key(key_id, {"last_used_at": now})
         return check
 
-    def authenticate_api_key(self, token: str, *, now: datetime | None = None) -> ApiKey | None:
+    def authenticate(self, token: str, *, now: datetime | None = None) -> ApiKey | None:
         """The key a token authenticates (active, not expired, secret current or in grace), or None."""
-        check = self.check_api_key(token, now=now)
+        check = self.check(token, now=now)
         return check.key if check.accepted else None
 
-    def _audit_key_command(
-        self, actor: str, action: str, key_id: str, detail: Mapping[str, Any], *, at: datetime | None = None
-    ) -> None:
-        """Audit a ``haizhi keys`` command: no API key acted, so key id and role are `CLI_ACTOR`."""
-        with self._write() as conn:
-            conn.execute(
-                audit_log.insert().values(
-                    at=at or utc_now(),
-                    key_id=CLI_ACTOR,
-                    actor=actor[:128],
-                    role=CLI_ACTOR,
-                    site_id=None,
-                    action=action,
-                    target_kind="api_keys",
-                    target_id=key_id,
-                    detail=json.dumps(dict(detail), ensure_ascii=False),
-                )
-            )
+    def _stored(self, key_id: str) -> Row:
+        """The row of a key known to exist (read back after a change)."""
+        row = self._rows.key_row(key_id)
+        if row is None:  # deleted by hand between the change and the read
+            raise RecordNotFound(f"API key {key_id!r} disappeared while it was being changed")
+        return dict(row)

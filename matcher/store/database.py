@@ -1,4 +1,8 @@
-"""Engine set-up, transactions, schema version and the ``meta`` key-value table."""
+"""`Database`: the engine, transactions, schema creation and version, and the ``meta`` key-value table.
+
+Every repository is built on one `Database` and runs its statements through `Database.read` and
+`Database.write`, so calls inside `Database.transaction` share one connection and one transaction.
+"""
 
 from __future__ import annotations
 
@@ -13,20 +17,19 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex
 
+from matcher.store.errors import SchemaVersionError
 from matcher.store.tables import (
     CURRENT_SCHEMA_VERSION,
+    MIGRATED_TABLES,
     RECORD_TABLES,
     SCHEMA_VERSION_KEY,
+    add_missing_columns,
     meta,
     metadata,
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "haizhi_write"
-
-
-class SchemaVersionError(RuntimeError):
-    """The database was written by a newer Haizhi Match (or is not a Haizhi Match database)."""
 
 
 def utc_now() -> datetime:
@@ -77,15 +80,15 @@ def _create_missing_indexes(conn: Connection) -> None:
 
     ``create_all`` creates the indexes of the tables it creates, never of existing ones. Record
     tables only, whose indexes are on bookkeeping columns every release has had; an index on a
-    column added later (`matcher.store.tables_auth.add_missing_columns`) must wait for that column.
+    column added later (`matcher.store.tables.access.add_missing_columns`) must wait for that column.
     """
     for table in RECORD_TABLES.values():
         for index in table.indexes:
             conn.execute(CreateIndex(index, if_not_exists=True))
 
 
-class StoreBase:
-    """Connection handling shared by the record and match parts of `Store`."""
+class Database:
+    """One database (SQLite or PostgreSQL): connections, transactions, schema and metadata."""
 
     def __init__(self, url: str) -> None:
         """Open (but do not create) the database at ``url``.
@@ -101,12 +104,6 @@ class StoreBase:
     def close(self) -> None:
         """Release all pooled connections."""
         self.engine.dispose()
-
-    def __enter__(self) -> StoreBase:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Connection]:
@@ -128,34 +125,40 @@ class StoreBase:
                 finally:
                     self._local.connection = None
 
-    def _read(self) -> AbstractContextManager[Connection]:
+    def read(self) -> AbstractContextManager[Connection]:
         """Connection for a read, joining the caller's `transaction()` if there is one."""
         return self.transaction(write=False)
 
-    def _write(self) -> AbstractContextManager[Connection]:
+    def write(self) -> AbstractContextManager[Connection]:
         """Connection for a write, joining the caller's `transaction()` if there is one."""
         return self.transaction(write=True)
 
     def create_schema(self) -> None:
-        """Create missing tables and indexes and record the schema version (safe to call repeatedly)."""
+        """Create missing tables, indexes and later-added columns, record the schema version.
+
+        Safe to call repeatedly: an existing database only gains what it lacks.
+        """
         self._check_schema_version()
-        with self._write() as conn:
+        with self.write() as conn:
             metadata.create_all(conn, checkfirst=True)
             _create_missing_indexes(conn)
             current = conn.execute(select(meta.c.value).where(meta.c.key == SCHEMA_VERSION_KEY)).scalar()
             if current is None:
                 conn.execute(meta.insert().values(key=SCHEMA_VERSION_KEY, value=str(CURRENT_SCHEMA_VERSION)))
+        with self.write() as conn:
+            for table in MIGRATED_TABLES:
+                add_missing_columns(conn, table)
 
     def drop_schema(self) -> None:
         """Drop every Haizhi Match table (tests and ``reset`` commands only)."""
-        with self._write() as conn:
+        with self.write() as conn:
             metadata.drop_all(conn, checkfirst=True)
 
     def schema_version(self) -> int | None:
         """The stored schema version, or None for an empty database."""
         if not inspect(self.engine).has_table(meta.name):
             return None
-        with self._read() as conn:
+        with self.read() as conn:
             value = conn.execute(select(meta.c.value).where(meta.c.key == SCHEMA_VERSION_KEY)).scalar()
         if value is None:
             return None
@@ -180,13 +183,13 @@ class StoreBase:
 
     def set_meta(self, key: str, value: str) -> None:
         """Store ``value`` under ``key`` in the ``meta`` table (insert or replace)."""
-        with self._write() as conn:
+        with self.write() as conn:
             updated = conn.execute(meta.update().where(meta.c.key == key).values(value=value)).rowcount
             if not updated:
                 conn.execute(meta.insert().values(key=key, value=value))
 
     def get_meta(self, key: str) -> str | None:
         """The value stored under ``key``, or None."""
-        with self._read() as conn:
+        with self.read() as conn:
             value = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
         return None if value is None else str(value)

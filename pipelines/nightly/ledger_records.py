@@ -1,4 +1,4 @@
-"""Records of the nightly run ledger (runs, per-base deliveries, SMTP checks) and their row converters."""
+"""Records of the nightly run ledger (runs, deliveries, SMTP checks), read from ``store.ledger`` rows."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from matcher.store.codec import dataclass_from_row
+from matcher.store import object_from_row
 
 DELIVERY_STATUSES = ("sending", "sent", "failed", "nothing_new", "no_contacts")
 RUN_STATUSES = ("running", "finished", "partial", "failed")
@@ -99,37 +99,21 @@ class SmtpCheck:
         return f"SMTP check ok: {self.server} ({self.security}{auth})"
 
 
-def delivery_from_row(row: Mapping[Any, Any], *, with_message: bool = False) -> Delivery:
+def delivery_from_row(row: Mapping[str, Any], *, with_message: bool = False) -> Delivery:
     """A `Delivery` from a ``nightly_deliveries`` row (message bytes only when asked for)."""
-    return dataclass_from_row(
+    return object_from_row(
         Delivery,
         row,
-        recipients=json.loads(row["recipients"]),
-        refused=json.loads(row["refused"]),
         pairs=[SentPair(*p) for p in json.loads(row["pairs"])],
-        error=row["error"] or "",
-        reconciled=bool(row["reconciled"]),
         message=bytes(row["message"]) if with_message and row["message"] is not None else None,
     )
 
 
-def run_from_row(row: Mapping[Any, Any]) -> NightlyRun:
+def run_from_row(row: Mapping[str, Any]) -> NightlyRun:
     """A `NightlyRun` from a ``nightly_runs`` row."""
-    return dataclass_from_row(
-        NightlyRun,
-        row,
-        dry_run=bool(row["dry_run"]),
-        counts=json.loads(row["counts"] or "{}"),
-        error=row["error"] or "",
-    )
+    return object_from_row(NightlyRun, row)
 
 
-def smtp_check_from_row(row: Mapping[Any, Any]) -> SmtpCheck:
+def smtp_check_from_row(row: Mapping[str, Any]) -> SmtpCheck:
     """An `SmtpCheck` from a ``nightly_smtp_checks`` row."""
-    return dataclass_from_row(
-        SmtpCheck,
-        row,
-        stage=row["stage"] or "",
-        reason=row["reason"] or "",
-        authenticated=bool(row["authenticated"]),
-    )
+    return object_from_row(SmtpCheck, row)

@@ -9,21 +9,25 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import ColumnElement, false, func, or_, select
 
 from matcher.domain.records import Record
-from matcher.store.base import StoreBase
-from matcher.store.codec import from_row, list_fields
-from matcher.store.records_api import table_for
+from matcher.store.database import Database
+from matcher.store.repositories.records import table_for
+from matcher.store.rows import from_row, list_fields
 from matcher.store.tables import RECORD_TABLES
 
 _SEARCHED = ("id", "name", "name_en", "title", "affiliation", "keywords", "enterprise", "host", "city")
 
 
-class SearchMixin(StoreBase):
-    """Record search; see `matcher.store.Store` for the assembled class."""
+class SearchRepository:
+    """Record search for listings (``store.search``)."""
+
+    def __init__(self, database: Database) -> None:
+        """Work on ``database``."""
+        self._db = database
 
     def child_site_ids(self, parent_id: str) -> builtins.list[str]:
         """Ids of the sites (stations) whose parent is ``parent_id``."""
         sites = RECORD_TABLES["sites"]
-        with self._read() as conn:
+        with self._db.read() as conn:
             return builtins.list(
                 conn.execute(select(sites.c.id).where(sites.c.parent_id == parent_id)).scalars()
             )
@@ -74,7 +78,7 @@ class SearchMixin(StoreBase):
             conditions.append(table.c[name].in_(allowed) if allowed else false())
         page = select(table).where(*conditions).order_by(table.c.id).offset(offset).limit(limit)
         total = select(func.count()).select_from(table).where(*conditions)
-        with self._read() as conn:
+        with self._db.read() as conn:
             records = [from_row(kind, row) for row in conn.execute(page).mappings()]
             count = int(conn.execute(total).scalar_one())
         return records, count

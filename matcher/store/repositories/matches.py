@@ -1,8 +1,9 @@
-"""Match lifecycle: status per (demand, expert) pair, validated transitions, and an event history."""
+"""`MatchRepository`: match status per (demand, expert) pair, validated transitions, event history."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import builtins
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,9 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from matcher.domain.records import Match, MatchStatus
-from matcher.store.base import StoreBase, utc_now
+from matcher.store.database import Database, utc_now
+from matcher.store.errors import InvalidTransition, RecordNotFound
+from matcher.store.rows import object_from_row
 from matcher.store.tables import RECORD_TABLES, match_events, matches
 
 S = MatchStatus
@@ -28,14 +31,6 @@ OPEN_STATUSES: frozenset[MatchStatus] = frozenset({S.CONTACTED, S.NEGOTIATING})
 """Statuses that count as an expert's open engagement (their current load)."""
 
 
-class InvalidTransition(ValueError):
-    """A match status change that the lifecycle does not allow."""
-
-
-class RecordNotFound(LookupError):
-    """A demand or expert id that is not in the store."""
-
-
 @dataclass(frozen=True)
 class MatchEvent:
     """One entry of a match's history (``from_status`` is None when the match was created)."""
@@ -47,17 +42,6 @@ class MatchEvent:
     note: str
     actor: str
     at: datetime
-
-
-def _match_from_row(row: Mapping[Any, Any]) -> Match:
-    return Match(
-        demand_id=row["demand_id"],
-        expert_id=row["expert_id"],
-        status=MatchStatus(row["status"]),
-        score=row["score"],
-        note=row["note"] or "",
-        updated_at=row["updated_at"],
-    )
 
 
 def check_transition(current: MatchStatus | None, new: MatchStatus) -> None:
@@ -75,10 +59,14 @@ def check_transition(current: MatchStatus | None, new: MatchStatus) -> None:
         )
 
 
-class MatchesMixin(StoreBase):
-    """Match storage; see `matcher.store.Store` for the assembled class."""
+class MatchRepository:
+    """Matches of (demand, expert) pairs and their history (``store.matches``)."""
 
-    def set_match_status(
+    def __init__(self, database: Database) -> None:
+        """Work on ``database``."""
+        self._db = database
+
+    def set_status(
         self,
         demand_id: str,
         expert_id: str,
@@ -109,7 +97,7 @@ class MatchesMixin(StoreBase):
         """
         new = MatchStatus(status)
         now = utc_now()
-        with self._write() as conn:
+        with self._db.write() as conn:
             pair = (matches.c.demand_id == demand_id) & (matches.c.expert_id == expert_id)
             row = conn.execute(select(matches).where(pair).with_for_update()).mappings().first()
             current = None if row is None else MatchStatus(row["status"])
@@ -155,7 +143,7 @@ class MatchesMixin(StoreBase):
                     )
                 )
             stored = conn.execute(select(matches).where(pair)).mappings().one()
-        return _match_from_row(stored)
+        return object_from_row(Match, stored)
 
     @staticmethod
     def _require_pair(conn: Connection, demand_id: str, expert_id: str) -> None:
@@ -164,20 +152,20 @@ class MatchesMixin(StoreBase):
             if conn.execute(select(table.c.pk).where(table.c.id == id_)).first() is None:
                 raise RecordNotFound(f"no {kind[:-1]} with id {id_!r}: import it before creating matches")
 
-    def get_match(self, demand_id: str, expert_id: str) -> Match | None:
+    def get(self, demand_id: str, expert_id: str) -> Match | None:
         """The match of a pair, or None."""
         query = select(matches).where((matches.c.demand_id == demand_id) & (matches.c.expert_id == expert_id))
-        with self._read() as conn:
+        with self._db.read() as conn:
             row = conn.execute(query).mappings().first()
-        return None if row is None else _match_from_row(row)
+        return None if row is None else object_from_row(Match, row)
 
-    def matches(
+    def list(
         self,
         *,
         demand_id: str | None = None,
         expert_id: str | None = None,
         statuses: Iterable[MatchStatus | str] | None = None,
-    ) -> list[Match]:
+    ) -> builtins.list[Match]:
         """Matches filtered by demand, expert and/or statuses, oldest first."""
         query = select(matches).order_by(matches.c.pk)
         if demand_id is not None:
@@ -186,29 +174,18 @@ class MatchesMixin(StoreBase):
             query = query.where(matches.c.expert_id == expert_id)
         if statuses is not None:
             query = query.where(matches.c.status.in_([MatchStatus(s).value for s in statuses]))
-        with self._read() as conn:
-            return [_match_from_row(row) for row in conn.execute(query).mappings()]
+        with self._db.read() as conn:
+            return [object_from_row(Match, row) for row in conn.execute(query).mappings()]
 
-    def match_history(self, demand_id: str, expert_id: str) -> list[MatchEvent]:
+    def history(self, demand_id: str, expert_id: str) -> builtins.list[MatchEvent]:
         """Every status change of a pair, oldest first."""
         query = (
             select(match_events)
             .where((match_events.c.demand_id == demand_id) & (match_events.c.expert_id == expert_id))
             .order_by(match_events.c.pk)
         )
-        with self._read() as conn:
-            return [
-                MatchEvent(
-                    demand_id=row.demand_id,
-                    expert_id=row.expert_id,
-                    from_status=None if row.from_status is None else MatchStatus(row.from_status),
-                    to_status=MatchStatus(row.to_status),
-                    note=row.note or "",
-                    actor=row.actor,
-                    at=row.at,
-                )
-                for row in conn.execute(query)
-            ]
+        with self._db.read() as conn:
+            return [object_from_row(MatchEvent, row) for row in conn.execute(query).mappings()]
 
     def open_engagements(self) -> dict[str, int]:
         """expert id → number of matches in contacted or negotiating (experts with none are absent)."""
@@ -217,5 +194,5 @@ class MatchesMixin(StoreBase):
             .where(matches.c.status.in_([s.value for s in OPEN_STATUSES]))
             .group_by(matches.c.expert_id)
         )
-        with self._read() as conn:
+        with self._db.read() as conn:
             return {expert_id: int(n) for expert_id, n in conn.execute(query)}

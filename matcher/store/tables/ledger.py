@@ -1,6 +1,6 @@
 """Tables of the nightly run ledger: runs, per-base deliveries, every pair already sent, SMTP checks.
 
-Part of the shared ``metadata``, so `Store.create_schema` creates them with the rest of the schema.
+Part of the shared ``metadata``, so `Database.create_schema` creates them with the rest of the schema.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from matcher.store.tables import metadata
+from matcher.store.tables.records import metadata
 
 nightly_runs = Table(
     "nightly_runs",

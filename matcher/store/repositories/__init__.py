@@ -1,0 +1,23 @@
+"""Repositories, one per concern, each built on a `matcher.store.database.Database`.
+
+`matcher.store.Store` composes them as ``store.records``, ``store.matches``, ``store.flow``,
+``store.search``, ``store.freshness``, ``store.access`` and ``store.ledger``.
+"""
+
+from matcher.store.repositories.access import AccessRepository
+from matcher.store.repositories.flow import FlowRepository
+from matcher.store.repositories.freshness import FreshnessRepository
+from matcher.store.repositories.ledger import LedgerRepository
+from matcher.store.repositories.matches import MatchRepository
+from matcher.store.repositories.records import RecordRepository
+from matcher.store.repositories.search import SearchRepository
+
+__all__ = [
+    "AccessRepository",
+    "FlowRepository",
+    "FreshnessRepository",
+    "LedgerRepository",
+    "MatchRepository",
+    "RecordRepository",
+    "SearchRepository",
+]
