@@ -121,9 +121,7 @@ def check_health(settings: Settings) -> tuple[int, str]:
 
 def last_run_status(settings: Settings) -> tuple[bool, str]:
     """Whether the latest real (not dry) run went well, and a phrase saying so; reads, never writes."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from matcher.store import SchemaVersionError, Store
+    from matcher.store import SchemaVersionError, SQLAlchemyError, Store
     from pipelines.nightly.run import nightly_running
 
     sqlite_file = settings.data_dir / "haizhi.db"
