@@ -1,7 +1,8 @@
 # Haizhi Match — two commands on a fresh machine:
 #   make run   create .venv, load the bundled demo data into ./var (SQLite + index files), build the
 #              indexes, match every demo demand (var/matches.jsonl) and print the evaluation
-#   make test  lint (ruff), type-check (mypy) and run the whole test suite (PostgreSQL started if possible)
+#   make test  lint (ruff), type-check (mypy), check the import contracts (lint-imports) and run the whole
+#              test suite (PostgreSQL started if possible)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -26,6 +27,7 @@ test: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	. scripts/test-services.sh && $(BIN)/pytest -q -n 2
 
 bench: $(BIN)/.installed

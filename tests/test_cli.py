@@ -115,7 +115,7 @@ def test_dedup_reports_planted_duplicates_and_merges_chains(tmp_path: Path) -> N
     import csv
     import shutil
 
-    from pipelines.cli.main import merge_plan
+    from pipelines.cli.records import merge_plan
 
     assert sorted(merge_plan([("A", "B"), ("B", "C"), ("D", "E")])) == [("A", "B"), ("A", "C"), ("D", "E")]
     data_dir = tmp_path / "dedup"
