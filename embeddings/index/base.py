@@ -188,10 +188,12 @@ class VectorIndex(ABC):
 
     def save(self, directory: Path, checksum: str = "") -> IndexManifest:
         """Save atomically as a new version of ``directory``; returns the written manifest."""
-        written: list[IndexManifest] = []
-        write_versioned(
-            Path(directory), lambda target: written.append(self.write_files(target, checksum)), "vector index"
-        )
+        written: list[IndexManifest] = []  # the manifest, from inside the versioned write
+
+        def write(target: Path) -> None:
+            written.append(self.write_files(target, checksum))
+
+        write_versioned(Path(directory), write, what="vector index")
         return written[0]
 
     @classmethod
