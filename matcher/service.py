@@ -17,7 +17,7 @@ import numpy as np
 from embeddings.cache.store import EmbeddingCache
 from embeddings.encoders import create_encoder
 from embeddings.encoders.base import Encoder
-from embeddings.index.faiss_index import set_num_threads
+from embeddings.index.factory import set_search_threads
 from matcher.catalogue.tagging import load_catalogue
 from matcher.config import Settings
 from matcher.domain.records import Demand, Expert
@@ -87,7 +87,7 @@ class Matcher(IndexingMixin, PreparingMixin):
         )
         self.cache = EmbeddingCache(self.settings.cache_dir)
         # single queries are fastest on one BLAS/OpenMP thread; batch work sets its own
-        set_num_threads(self.settings.search_threads)
+        set_search_threads(self.settings.search_threads)
         self._collections: dict[str, Collection] = {}
         self._loads: tuple[float, dict[str, int]] = (-1e18, {})
         self._unsaved: set[str] = set()

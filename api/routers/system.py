@@ -69,7 +69,7 @@ def index_manifest(
     with state.lock.read():
         for kind in ("experts", "demands"):
             version = _current(state.settings.matcher.index_dir / kind)
-            dense = _current(version / "dense") if version else None
+            dense = (_current(version / "dense") or version / "dense") if version else None  # layout 1 or 2
             out["collections"][kind] = {
                 "count": len(state.matcher.collection(kind)),
                 "version": version.name if version else None,

@@ -1,4 +1,9 @@
-"""Vector index interface, its on-disk manifest and the errors shared by all implementations."""
+"""Vector index interface, its on-disk manifest and the errors shared by all implementations.
+
+A backend implements the abstract methods of :class:`VectorIndex`, among them ``write_files`` and
+``read_files`` (its files in a plain directory); the versioned, atomic ``save``/``load`` of a lone
+index are built on those here, and a collection stores several indexes in one version of its own.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,11 @@ from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
-from embeddings.index.storage import current_version
+from embeddings.index.storage import current_version, write_versioned
 
 __all__ = [
     "MANIFEST_FILE",
@@ -20,6 +25,7 @@ __all__ = [
     "VectorIndex",
     "check_encoder",
     "read_manifest",
+    "read_manifest_file",
 ]
 
 MANIFEST_FILE = "manifest.json"
@@ -38,6 +44,7 @@ class IndexManifest:
         dim: Vector dimension.
         count: Number of vectors.
         kind: Index kind, e.g. ``"flat"``, ``"hnsw"``, ``"ivf"``.
+        backend: Implementation that wrote it (``"faiss"``); `embeddings.index.factory` loads by it.
         metric: Always ``"ip"`` (inner product = cosine on unit vectors).
         built_at: ISO-8601 UTC time of the save.
         checksum: Caller-provided checksum of the source data, to detect a stale index.
@@ -54,6 +61,7 @@ class IndexManifest:
     checksum: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     format_version: int = 1
+    backend: str = "faiss"  # manifests written before backends were named are all faiss
 
     def to_json(self) -> str:
         """Serialise to pretty JSON."""
@@ -83,8 +91,12 @@ def read_manifest(directory: Path) -> IndexManifest:
     Raises:
         FileNotFoundError: If no index was saved at ``directory``.
     """
-    version = current_version(Path(directory))
-    return IndexManifest.from_json((version / MANIFEST_FILE).read_text(encoding="utf-8"))
+    return read_manifest_file(current_version(Path(directory)))
+
+
+def read_manifest_file(files: Path) -> IndexManifest:
+    """Read the manifest in a plain directory of index files (see :meth:`VectorIndex.write_files`)."""
+    return IndexManifest.from_json((Path(files) / MANIFEST_FILE).read_text(encoding="utf-8"))
 
 
 def check_encoder(
@@ -156,15 +168,43 @@ class VectorIndex(ABC):
         """Whether an id is in the index."""
 
     @abstractmethod
-    def save(self, directory: Path, checksum: str = "") -> IndexManifest:
-        """Save atomically to ``directory``; returns the written manifest."""
+    def write_files(self, directory: Path, checksum: str = "") -> IndexManifest:
+        """Write the index files and ``manifest.json`` into ``directory`` (created; not versioned).
+
+        The caller makes the write atomic, e.g. inside `embeddings.index.storage.write_versioned`.
+        """
 
     @classmethod
     @abstractmethod
-    def load(cls, directory: Path, expected_encoder_id: str | None = None) -> VectorIndex:
-        """Load a saved index, checking it was built by ``expected_encoder_id``.
+    def read_files(
+        cls, directory: Path, expected_encoder_id: str | None = None, *, expected_dim: int | None = None
+    ) -> Self:
+        """Read an index written by :meth:`write_files`, checking it was built by the expected encoder.
+
+        Raises:
+            FileNotFoundError: A file is missing.
+            IndexMismatchError: Built by another encoder.
+        """
+
+    def save(self, directory: Path, checksum: str = "") -> IndexManifest:
+        """Save atomically as a new version of ``directory``; returns the written manifest."""
+        written: list[IndexManifest] = []  # the manifest, from inside the versioned write
+
+        def write(target: Path) -> None:
+            written.append(self.write_files(target, checksum))
+
+        write_versioned(Path(directory), write, what="vector index")
+        return written[0]
+
+    @classmethod
+    def load(
+        cls, directory: Path, expected_encoder_id: str | None = None, *, expected_dim: int | None = None
+    ) -> Self:
+        """Load the live version of an index saved with :meth:`save`.
 
         Raises:
             FileNotFoundError: Nothing saved at ``directory``.
             IndexMismatchError: Built by another encoder.
         """
+        version = current_version(Path(directory), what="vector index")
+        return cls.read_files(version, expected_encoder_id, expected_dim=expected_dim)

@@ -5,6 +5,8 @@ every kind support updates and removals (HNSW cannot delete, so removed position
 that a selector skips, and the graph is rebuilt when a third of it is dead) and lets filtered searches
 use a cheap bitmap selector over positions instead of a hash set over ids.
 
+Create and load it through `embeddings.index.factory`, which imports this module only when needed.
+
 Speed notes: a single query is fastest with one faiss thread (:func:`set_num_threads`); the flat kind
 scans with a numpy mat-vec on a zero-copy view of faiss storage. Searching while another thread
 mutates the same index is not safe: build a new index and swap it in.
@@ -14,21 +16,21 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import faiss as _faiss_stubbed
 import numpy as np
 
-from embeddings.index.base import MANIFEST_FILE, IndexManifest, VectorIndex, check_encoder
+from embeddings.index.base import MANIFEST_FILE, IndexManifest, VectorIndex, check_encoder, read_manifest_file
 from embeddings.index.idmap import PositionMap, as_id_array
-from embeddings.index.storage import current_version, write_versioned
 from embeddings.index.topk import empty_result, exact_topk, flat_topk
 
-__all__ = ["INDEX_KINDS", "FaissIndex", "set_num_threads"]
+__all__ = ["BACKEND", "INDEX_KINDS", "FaissIndex", "set_num_threads"]
 
 # The stubs bundled with faiss lag its Python API (SearchParametersHNSW, IDSelectorBitmap(array) ...).
 faiss: Any = _faiss_stubbed
 
+BACKEND = "faiss"  # name in manifests and in `embeddings.index.factory`
 INDEX_KINDS = ("flat", "hnsw", "ivf")
 _INDEX_FILE = "index.faiss"
 _LABELS_FILE = "labels.npy"
@@ -276,7 +278,8 @@ class FaissIndex(VectorIndex):
         return None if selector is None else faiss.SearchParameters(sel=selector)
 
     # ----- persistence -----
-    def save(self, directory: Path, checksum: str = "") -> IndexManifest:
+    def write_files(self, directory: Path, checksum: str = "") -> IndexManifest:
+        """Write ``index.faiss``, ``labels.npy`` and the manifest; see :meth:`VectorIndex.write_files`."""
         manifest = IndexManifest(
             encoder_id=self.encoder_id,
             dim=self.dim,
@@ -284,36 +287,34 @@ class FaissIndex(VectorIndex):
             kind=self.kind,
             checksum=checksum,
             params=self.params(),
+            backend=BACKEND,
         )
-
-        def write(target: Path) -> None:
-            if self._index is not None:
-                faiss.write_index(self._index, str(target / _INDEX_FILE))
-            np.save(target / _LABELS_FILE, self._map.labels)
-            (target / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
-
-        write_versioned(Path(directory), write, what="vector index")
+        target = Path(directory)
+        target.mkdir(parents=True, exist_ok=True)
+        if self._index is not None:
+            faiss.write_index(self._index, str(target / _INDEX_FILE))
+        np.save(target / _LABELS_FILE, self._map.labels)
+        (target / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
         return manifest
 
     @classmethod
-    def load(
+    def read_files(
         cls, directory: Path, expected_encoder_id: str | None = None, *, expected_dim: int | None = None
-    ) -> FaissIndex:
-        """Load a saved index; see :meth:`VectorIndex.load`."""
-        version = current_version(Path(directory), what="vector index")
-        manifest = IndexManifest.from_json((version / MANIFEST_FILE).read_text(encoding="utf-8"))
-        check_encoder(manifest, Path(directory), expected_encoder_id, expected_dim)
+    ) -> Self:
+        """Read an index written by :meth:`write_files`; see :meth:`VectorIndex.read_files`."""
+        files = Path(directory)
+        manifest = read_manifest_file(files)
+        check_encoder(manifest, files, expected_encoder_id, expected_dim)
         known = {name: value for name, value in manifest.params.items() if name in _PARAM_NAMES}
         index = cls(manifest.dim, manifest.encoder_id, manifest.kind, **known)
-        labels = np.load(version / _LABELS_FILE)
-        index._map = PositionMap(labels)
-        if (version / _INDEX_FILE).is_file():
-            index._index = faiss.read_index(str(version / _INDEX_FILE))
+        index._map = PositionMap(np.load(files / _LABELS_FILE))
+        if (files / _INDEX_FILE).is_file():
+            index._index = faiss.read_index(str(files / _INDEX_FILE))
         stored = 0 if index._index is None else int(index._index.ntotal)
         expected = len(index._map) if manifest.kind == "ivf" else index._map.capacity
         if stored != expected or len(index._map) != manifest.count:
             raise ValueError(
-                f"vector index at {directory} is inconsistent: {stored} stored vectors, "
+                f"vector index at {files} is inconsistent: {stored} stored vectors, "
                 f"{len(index._map)} ids, manifest count {manifest.count}"
             )
         return index

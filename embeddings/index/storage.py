@@ -8,24 +8,32 @@ Layout of a saved index directory::
 A save writes a complete new version under a temporary name, fsyncs it, renames it, then flips
 ``CURRENT``. Readers resolve ``CURRENT`` once and read only that immutable version, so they never see
 a half-written index, and a crash at any point leaves the previous version live.
+
+Old versions: after a save, the live version and the newest previous one are kept (a reader that
+resolved ``CURRENT`` just before the flip may still be reading it); older ones are deleted, and so are
+temporary directories of writers that crashed more than an hour ago. A version may hold several
+indexes (a whole collection): they share the one pointer and are swapped together.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["current_version", "write_versioned"]
+__all__ = ["current_version", "files_directory", "is_versioned", "write_versioned"]
 
 _POINTER = "CURRENT"
 _TEMP_PREFIX = ".tmp-"
 _VERSION_PREFIX = "v-"
 _STALE_TEMP_SECONDS = 3600.0  # a temp dir this old belongs to a crashed writer, not a running one
+# versions written by the collection save of layout 1 (``v<stamp>-<mkdtemp suffix>``): cleaned up too
+_LEGACY_VERSION = re.compile(r"v\d{8}T\d{12}-\w+")
 
 
 def _fsync_path(path: Path) -> None:
@@ -64,6 +72,20 @@ def current_version(directory: Path, what: str = "index") -> Path:
     if not version.is_dir():
         raise FileNotFoundError(f"{what} at {directory} points to missing version {version.name}")
     return version
+
+
+def is_versioned(directory: Path) -> bool:
+    """Whether ``directory`` is a versioned directory (holds a ``CURRENT`` pointer)."""
+    return (Path(directory) / _POINTER).is_file()
+
+
+def files_directory(directory: Path, what: str = "index") -> Path:
+    """The directory holding an index's files: the live version if ``directory`` is versioned, else itself.
+
+    Indexes saved inside a collection version are plain directories; those saved on their own (and
+    those of collections written by layout 1) are versioned.
+    """
+    return current_version(directory, what) if is_versioned(directory) else Path(directory)
 
 
 def write_versioned(directory: Path, write: Callable[[Path], None], what: str = "index") -> Path:
@@ -111,7 +133,7 @@ def write_versioned(directory: Path, write: Callable[[Path], None], what: str = 
 def _remove_old_versions(directory: Path, keep: set[str]) -> None:
     """Delete versions older than the previous one, and temp dirs of crashed writers."""
     versions = sorted(
-        (entry for entry in directory.iterdir() if entry.is_dir() and entry.name.startswith(_VERSION_PREFIX)),
+        (entry for entry in directory.iterdir() if entry.is_dir() and _is_version_name(entry.name)),
         key=lambda entry: entry.stat().st_mtime,
     )
     # Keep the newest old version: a reader that resolved CURRENT just before the flip may still read it.
@@ -126,3 +148,7 @@ def _remove_old_versions(directory: Path, keep: set[str]) -> None:
         else:
             with contextlib.suppress(OSError):
                 entry.unlink()
+
+
+def _is_version_name(name: str) -> bool:
+    return name.startswith(_VERSION_PREFIX) or _LEGACY_VERSION.fullmatch(name) is not None

@@ -18,26 +18,28 @@ import math
 from collections.abc import Mapping, Sequence
 from itertools import chain
 from pathlib import Path
+from typing import ClassVar, Self
 
 import numpy as np
 import scipy.sparse as sp
 
 from embeddings.index.idmap import PositionMap, as_id_array
-from embeddings.index.storage import current_version, write_versioned
+from embeddings.lexical.base import LexicalIndex, Query
 
 __all__ = ["BM25Index", "Query"]
 
-Query = Mapping[str, float] | Sequence[str]
 _FORMAT_VERSION = 1
 
 
-class BM25Index:
+class BM25Index(LexicalIndex):
     """Okapi BM25 over documents given as token lists, keyed by caller int64 ids.
 
     Args:
         k1: Term-frequency saturation.
         b: Length normalisation (0 = none, 1 = full).
     """
+
+    backend: ClassVar[str] = "bm25"
 
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1 = k1
@@ -268,39 +270,37 @@ class BM25Index:
         return matched
 
     # ----- persistence -----
-    def save(self, directory: Path) -> None:
-        """Save atomically (versioned directory, see :mod:`embeddings.index.storage`)."""
+    def write_files(self, directory: Path) -> None:
+        """Write ``tf.npz``, ``ids.npy``, ``params.json`` and ``terms.json`` into ``directory``."""
         self._compact()
         matrix = self._tf_matrix()
-
-        def write(target: Path) -> None:
-            sp.save_npz(target / "tf.npz", matrix, compressed=False)
-            np.save(target / "ids.npy", self._rows.labels)
-            params = {"k1": self.k1, "b": self.b, "format_version": _FORMAT_VERSION, "count": len(self)}
-            (target / "params.json").write_text(json.dumps(params), encoding="utf-8")
-            (target / "terms.json").write_text(json.dumps(self._terms, ensure_ascii=False), encoding="utf-8")
-
-        write_versioned(Path(directory), write, what="lexical index")
+        target = Path(directory)
+        target.mkdir(parents=True, exist_ok=True)
+        sp.save_npz(target / "tf.npz", matrix, compressed=False)
+        np.save(target / "ids.npy", self._rows.labels)
+        params = {"k1": self.k1, "b": self.b, "format_version": _FORMAT_VERSION, "count": len(self)}
+        (target / "params.json").write_text(json.dumps(params), encoding="utf-8")
+        (target / "terms.json").write_text(json.dumps(self._terms, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path) -> BM25Index:
-        """Load an index written by :meth:`save`.
+    def read_files(cls, directory: Path) -> Self:
+        """Read an index written by :meth:`write_files`.
 
         Raises:
-            FileNotFoundError: If nothing was saved at ``directory``.
+            FileNotFoundError: If a file is missing.
         """
-        version = current_version(Path(directory), what="lexical index")
-        params = json.loads((version / "params.json").read_text(encoding="utf-8"))
+        files = Path(directory)
+        params = json.loads((files / "params.json").read_text(encoding="utf-8"))
         index = cls(k1=float(params["k1"]), b=float(params["b"]))
-        index._terms = json.loads((version / "terms.json").read_text(encoding="utf-8"))
+        index._terms = json.loads((files / "terms.json").read_text(encoding="utf-8"))
         index._vocabulary = {term: column for column, term in enumerate(index._terms)}
-        matrix = sp.csr_matrix(sp.load_npz(version / "tf.npz"), dtype=np.float32)
+        matrix = sp.csr_matrix(sp.load_npz(files / "tf.npz"), dtype=np.float32)
         index._blocks = [matrix]
-        index._rows = PositionMap(np.load(version / "ids.npy"))
+        index._rows = PositionMap(np.load(files / "ids.npy"))
         index._lengths = np.asarray(matrix.sum(axis=1), dtype=np.float64).ravel()
         index._document_frequency = np.bincount(matrix.indices, minlength=len(index._terms)).astype(np.int64)
         if matrix.shape != (index._rows.capacity, len(index._terms)):
-            raise ValueError(f"lexical index at {directory} is inconsistent: matrix shape {matrix.shape}")
+            raise ValueError(f"lexical index at {files} is inconsistent: matrix shape {matrix.shape}")
         return index
 
 

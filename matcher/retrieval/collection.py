@@ -1,15 +1,23 @@
-"""Search indexes of one collection (experts or demands): FAISS + BM25 + corpus metadata.
+"""Search indexes of one collection (experts or demands): dense + lexical indexes + corpus metadata.
 
-A collection is saved as a versioned directory plus a ``CURRENT`` pointer replaced atomically, so a
-reader always sees a complete, consistent set of files and a crash mid-save leaves the previous one.
+A collection is saved as one version of a versioned directory (`embeddings.index.storage`): the dense
+and lexical indexes, the corpus and the manifest of a save sit in one immutable ``v-*`` directory
+behind the collection's single ``CURRENT`` pointer, flipped atomically once all are written and
+fsynced. A reader resolves the pointer once, so it never mixes files of two saves, and a crash
+mid-save leaves the previous version live. Layout::
+
+    <collection>/CURRENT                   name of the live version
+    <collection>/v-<stamp>-<token>/        collection.json, corpus.json, dense/, lexical/
+                                           (experts also items/, item_lexical/)
+
+Collections saved by layout 1 (each index versioned again inside the collection version, so three or
+five ``CURRENT`` files) still load; the next save writes layout 2 and a later one removes the old.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,17 +26,19 @@ from typing import Any, Literal
 
 import numpy as np
 
-from embeddings.atomic import write_text_atomic
 from embeddings.cache.store import EmbeddingCache
 from embeddings.encoders.base import Encoder
-from embeddings.index.base import IndexMismatchError
-from embeddings.index.faiss_index import FaissIndex
-from embeddings.lexical.bm25 import BM25Index
+from embeddings.index.base import IndexMismatchError, VectorIndex
+from embeddings.index.factory import create_index, read_index
+from embeddings.index.storage import current_version, files_directory, write_versioned
+from embeddings.lexical.base import LexicalIndex
+from embeddings.lexical.factory import DEFAULT_LEXICAL_BACKEND, create_lexical_index, read_lexical_index
 from matcher.domain.records import Demand, Expert, Record
 from matcher.retrieval.corpus import Corpus, CorpusEntry, item_ids
 from matcher.retrieval.profiles import Analyzer
 
 CollectionKind = Literal["experts", "demands"]
+LAYOUT_VERSION = 2  # 1: every index versioned again inside the collection version
 
 
 def record_hash(record: Record) -> str:
@@ -56,13 +66,13 @@ class Collection:
 
     Args:
         kind: ``experts`` (documents) or ``demands`` (queries).
-        dense: the FAISS vector index of whole-profile vectors, keyed by store pk.
-        lexical: the BM25 index keyed by store pk.
+        dense: the vector index of whole-profile vectors, keyed by store pk.
+        lexical: the lexical (BM25) index keyed by store pk.
         corpus: metadata entries keyed by store pk.
         analyzer_fingerprint: identity of the analysis the entries were made with.
-        items: the FAISS index of item vectors (each publication and the profile block of an expert),
+        items: the vector index of item vectors (each publication and the profile block of an expert),
             keyed by `matcher.retrieval.corpus.item_ids`; None for demands.
-        item_lexical: the BM25 index of the same items under the same keys; None for demands.
+        item_lexical: the lexical index of the same items under the same keys; None for demands.
 
     Attributes:
         store_stamp: the store state the last build indexed (``max_pk``, ``updated_at``; saved in the
@@ -74,12 +84,12 @@ class Collection:
     def __init__(
         self,
         kind: CollectionKind,
-        dense: FaissIndex,
-        lexical: BM25Index,
+        dense: VectorIndex,
+        lexical: LexicalIndex,
         corpus: Corpus,
         analyzer_fingerprint: str = "",
-        items: FaissIndex | None = None,
-        item_lexical: BM25Index | None = None,
+        items: VectorIndex | None = None,
+        item_lexical: LexicalIndex | None = None,
     ) -> None:
         self.kind = kind
         self.dense = dense
@@ -91,12 +101,18 @@ class Collection:
 
     @classmethod
     def empty(cls, kind: CollectionKind, encoder: Encoder, index_kind: str = "flat") -> Collection:
-        """A collection with nothing indexed yet (experts also get item indexes)."""
-        dense = FaissIndex(encoder.dim, encoder.id, kind=index_kind)
+        """A collection with nothing indexed yet (experts also get item indexes).
+
+        Raises:
+            ValueError: For an unknown ``index_kind`` (the message names the allowed ones).
+        """
+        dense = create_index(index_kind, dim=encoder.dim, encoder_id=encoder.id)
+        lexical = create_lexical_index(DEFAULT_LEXICAL_BACKEND)
         if kind != "experts":
-            return cls(kind, dense, BM25Index(), Corpus())
-        items = FaissIndex(encoder.dim, encoder.id, kind=index_kind)
-        return cls(kind, dense, BM25Index(), Corpus(), items=items, item_lexical=BM25Index())
+            return cls(kind, dense, lexical, Corpus())
+        items = create_index(index_kind, dim=encoder.dim, encoder_id=encoder.id)
+        item_lexical = create_lexical_index(DEFAULT_LEXICAL_BACKEND)
+        return cls(kind, dense, lexical, Corpus(), items=items, item_lexical=item_lexical)
 
     def __len__(self) -> int:
         return len(self.corpus)
@@ -172,58 +188,64 @@ class Collection:
             self.item_lexical.remove(ids)
 
     def save(self, directory: Path) -> Path:
-        """Save as a new version and switch the ``CURRENT`` pointer to it atomically."""
-        directory.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        version = Path(tempfile.mkdtemp(dir=directory, prefix=f"v{stamp}-"))
+        """Save every index, the corpus and the manifest as one new version; returns its directory.
+
+        The pointer flips only after all files are written and fsynced; on any error (or a crash)
+        the previous version stays live. The live and the previous version are kept on disk, older
+        ones are deleted (`embeddings.index.storage`).
+        """
         checksum = self.corpus.checksum()
-        self.dense.save(version / "dense", checksum=checksum)
-        self.lexical.save(version / "lexical")
-        if self.items is not None:
-            self.items.save(version / "items", checksum=checksum)
-        if self.item_lexical is not None:
-            self.item_lexical.save(version / "item_lexical")
-        self.corpus.save(version / "corpus.json")
         manifest = {
             "kind": self.kind,
             "count": len(self.corpus),
             "checksum": checksum,
             "analyzer": self.analyzer_fingerprint,
-            "saved_at": stamp,
+            "saved_at": datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f"),
             "store_stamp": self.store_stamp,
+            "layout": LAYOUT_VERSION,
+            "lexical_backend": self.lexical.backend,
         }
-        (version / "collection.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        write_text_atomic(directory / "CURRENT", version.name, fsync=True)
-        for old in directory.glob("v*"):
-            if old.is_dir() and old.name != version.name:
-                shutil.rmtree(old, ignore_errors=True)
-        return version
+
+        def write(version: Path) -> None:
+            self.dense.write_files(version / "dense", checksum=checksum)
+            self.lexical.write_files(version / "lexical")
+            if self.items is not None:
+                self.items.write_files(version / "items", checksum=checksum)
+            if self.item_lexical is not None:
+                self.item_lexical.write_files(version / "item_lexical")
+            self.corpus.save(version / "corpus.json")
+            (version / "collection.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+        return write_versioned(directory, write, what=f"{self.kind} index")
 
     @classmethod
     def load(cls, kind: CollectionKind, directory: Path, encoder_id: str) -> Collection:
-        """Load the current version.
+        """Load the current version (layout 2, or layout 1 with its nested versioned indexes).
 
         Raises:
             FileNotFoundError: when no index was built yet.
             IndexMismatchError: when the index was built by another encoder.
         """
-        pointer = directory / "CURRENT"
-        if not pointer.exists():
+        if not (directory / "CURRENT").exists():
             raise FileNotFoundError(f"no {kind} index in {directory}: run `haizhi build-index` first")
-        version = directory / pointer.read_text(encoding="utf-8").strip()
-        dense = FaissIndex.load(version / "dense", expected_encoder_id=encoder_id)
-        lexical = BM25Index.load(version / "lexical")
+        version = current_version(directory, what=f"{kind} index")
+        manifest = json.loads((version / "collection.json").read_text(encoding="utf-8"))
+        lexical_backend = manifest.get("lexical_backend", DEFAULT_LEXICAL_BACKEND)
+
+        def vectors(name: str) -> VectorIndex:
+            return read_index(files_directory(version / name, "vector index"), expected_encoder_id=encoder_id)
+
+        def lexical_index(name: str) -> LexicalIndex:
+            return read_lexical_index(files_directory(version / name, "lexical index"), lexical_backend)
+
+        dense, lexical = vectors("dense"), lexical_index("lexical")
         corpus = Corpus.load(version / "corpus.json")
         if len(dense) != len(corpus):
             raise IndexMismatchError(
                 f"{version}: dense index holds {len(dense)} vectors but the corpus {len(corpus)} entries"
             )
-        items = item_lexical = None
-        if (version / "items").is_dir():
-            items = FaissIndex.load(version / "items", expected_encoder_id=encoder_id)
-        if (version / "item_lexical").is_dir():
-            item_lexical = BM25Index.load(version / "item_lexical")
-        manifest = json.loads((version / "collection.json").read_text(encoding="utf-8"))
+        items = vectors("items") if (version / "items").is_dir() else None
+        item_lexical = lexical_index("item_lexical") if (version / "item_lexical").is_dir() else None
         collection = cls(kind, dense, lexical, corpus, manifest.get("analyzer", ""), items, item_lexical)
         collection.store_stamp = manifest.get("store_stamp")
         return collection

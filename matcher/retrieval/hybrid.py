@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 
 from embeddings.index.base import VectorIndex
-from embeddings.lexical.bm25 import BM25Index
+from embeddings.lexical.base import LexicalIndex
 from matcher.retrieval import fusion as fuse
 from matcher.retrieval.corpus import Corpus
 from matcher.retrieval.item_scores import (
@@ -136,13 +136,13 @@ class HybridRetriever:
         query_terms: Mapping[str, float],
         *,
         dense_index: VectorIndex,
-        lexical_index: BM25Index,
+        lexical_index: LexicalIndex,
         corpus: Corpus,
         allowed: np.ndarray | None = None,
         limit: int = 100,
         dense_result: tuple[np.ndarray, np.ndarray] | None = None,
         items: VectorIndex | None = None,
-        item_lexical: BM25Index | None = None,
+        item_lexical: LexicalIndex | None = None,
         query_language: str = "",
     ) -> Candidates:
         """Candidates for one query, best fused first, at most ``limit``.
@@ -228,7 +228,7 @@ class HybridRetriever:
         self,
         query_terms: Mapping[str, float],
         owned: CandidateItems,
-        item_lexical: BM25Index | None,
+        item_lexical: LexicalIndex | None,
         profile_bm25: np.ndarray,
     ) -> np.ndarray:
         """Decayed per-item BM25 of each candidate (profile BM25 where there is no item index)."""

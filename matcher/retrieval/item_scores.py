@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from embeddings.index.base import VectorIndex
-from embeddings.lexical.bm25 import BM25Index, Query
+from embeddings.lexical.base import LexicalIndex, Query
 from matcher.retrieval.corpus import Corpus, item_ids, item_owner
 
 MAX_AGGREGATED = 10  # items of one expert that enter the decayed sum
@@ -113,7 +113,7 @@ def dense_item_scores(
 
 
 def lexical_item_scores(
-    query_terms: Query, candidates: CandidateItems, items: BM25Index, *, decay: float
+    query_terms: Query, candidates: CandidateItems, items: LexicalIndex, *, decay: float
 ) -> ItemScores:
     """Aggregated per-item BM25 scores of the candidates (document-centric expert finding)."""
     if candidates.ids.size == 0:
