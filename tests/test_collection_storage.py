@@ -59,11 +59,11 @@ def test_one_current_pointer_per_collection_after_build_and_incremental_saves(
     for kind in KINDS:
         assert pointers(index_dir / kind) == [index_dir / kind / "CURRENT"]
     matcher = Matcher(Settings(data_dir=data_dir, embed_workers=1), encoder=use_encoder)
-    expert = matcher.store.list("experts", limit=1)[0]
+    expert = matcher.store.records.list("experts", limit=1)[0]
     assert isinstance(expert, Expert)
     for round_number in range(3):  # incremental build, then write-through saves
         changed = expert.model_copy(update={"bio": f"{expert.bio} Round {round_number}."})
-        matcher.store.upsert("experts", [changed])
+        matcher.store.records.upsert("experts", [changed])
         if round_number == 0:
             assert matcher.build_index().experts.updated == 1
         else:
