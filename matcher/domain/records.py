@@ -14,6 +14,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
+from embeddings.text.normalize import content_hash
 from matcher.domain.countries import COUNTRIES, to_country_code
 from matcher.domain.text_fields import (
     EMAIL_PATTERN,
@@ -269,3 +270,9 @@ RECORD_TYPES: dict[str, type[Record]] = {
     "sites": Site,
     "demands": Demand,
 }
+
+
+def record_hash(record: Record) -> str:
+    """SHA-256 of the record's canonical JSON: the store skips writing an equal hash, the index re-embeds
+    on a different one."""
+    return content_hash(record.model_dump_json())

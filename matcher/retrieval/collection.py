@@ -16,7 +16,6 @@ five ``CURRENT`` files) still load; the next save writes layout 2 and a later on
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,17 +32,12 @@ from embeddings.index.factory import create_index, read_index
 from embeddings.index.storage import current_version, files_directory, write_versioned
 from embeddings.lexical.base import LexicalIndex
 from embeddings.lexical.factory import DEFAULT_LEXICAL_BACKEND, create_lexical_index, read_lexical_index
-from matcher.domain.records import Demand, Expert, Record
+from matcher.domain.records import Demand, Expert, Record, record_hash
 from matcher.retrieval.corpus import Corpus, CorpusEntry, item_ids
 from matcher.retrieval.profiles import Analyzer
 
 CollectionKind = Literal["experts", "demands"]
 LAYOUT_VERSION = 2  # 1: every index versioned again inside the collection version
-
-
-def record_hash(record: Record) -> str:
-    """Content hash of a record (any field change re-embeds it)."""
-    return hashlib.sha256(record.model_dump_json().encode("utf-8")).hexdigest()
 
 
 @dataclass

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from embeddings.cache.store import EmbeddingCache
 from embeddings.encoders.base import Encoder
-from matcher.domain.records import Demand, Expert, Record
-from matcher.retrieval.collection import CollectionKind, record_hash
+from matcher.domain.records import Demand, Expert, Record, record_hash
+from matcher.retrieval.collection import CollectionKind
 from matcher.retrieval.profiles import Analysis, Analyzer
 
 

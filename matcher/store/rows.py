@@ -10,7 +10,6 @@ a hand-written list of fields.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import types
 import typing
@@ -21,7 +20,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from matcher.domain.records import RECORD_TYPES, Record
+from matcher.domain.records import RECORD_TYPES, Record, record_hash
 from matcher.store.tables import is_list_field
 
 T = TypeVar("T")
@@ -50,11 +49,6 @@ def list_fields(kind: str) -> frozenset[str]:
     return frozenset(name for name, info in model.model_fields.items() if is_list_field(info.annotation))
 
 
-def content_hash(record: Record) -> str:
-    """SHA-256 of the record's canonical JSON: equal hashes mean nothing to write."""
-    return hashlib.sha256(record.model_dump_json().encode("utf-8")).hexdigest()
-
-
 def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
@@ -72,7 +66,7 @@ def to_row(kind: str, record: Record) -> dict[str, Any]:
             row[name] = json.dumps([_plain(v) for v in value], ensure_ascii=False)
         else:
             row[name] = _plain(value)
-    row["content_hash"] = content_hash(record)
+    row["content_hash"] = record_hash(record)
     return row
 
 
