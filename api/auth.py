@@ -19,7 +19,7 @@ from datetime import datetime
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
-from api.access import ApiKey, ApiKeys, KeyCheck, KeyVerdict
+from api.access import ApiKey, ApiKeys, KeyCheck, KeyVerdict, utc_text
 from api.errors import ApiError, forbidden, too_many_attempts
 from api.state import AppState, get_state
 from matcher.domain.records import Demand, Site
@@ -94,7 +94,7 @@ def _token(request: Request, header_value: str | None) -> str | None:
 
 
 def _utc(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="seconds") + "Z" if moment else "an unknown time"
+    return utc_text(moment) if moment else "an unknown time"
 
 
 def _refusal(check: KeyCheck) -> ApiError:

@@ -5,7 +5,7 @@ Built on the row operations of ``store.access``; the store keeps the tables, thi
 
 from api.access.audit import CLI_ACTOR, AuditLog
 from api.access.keys import KEY_PREFIX, ROLES, ApiKeys
-from api.access.records import ApiKey, AuditEntry, KeyCheck, KeyVerdict, hash_secret
+from api.access.records import ApiKey, AuditEntry, KeyCheck, KeyVerdict, hash_secret, utc_text
 
 __all__ = [
     "CLI_ACTOR",
@@ -18,4 +18,5 @@ __all__ = [
     "KeyCheck",
     "KeyVerdict",
     "hash_secret",
+    "utc_text",
 ]

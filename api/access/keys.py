@@ -12,7 +12,15 @@ import secrets
 from datetime import datetime, timedelta
 
 from api.access.audit import CLI_ACTOR, AuditLog
-from api.access.records import ApiKey, KeyCheck, KeyVerdict, hash_secret, judge_key, key_from_row
+from api.access.records import (
+    ApiKey,
+    KeyCheck,
+    KeyVerdict,
+    hash_secret,
+    judge_key,
+    key_from_row,
+    utc_text,
+)
 from matcher.domain.records import Site, SiteKind
 from matcher.store import RecordNotFound, Row, Store, utc_now
 
@@ -34,8 +42,8 @@ _NO_HASH = "0" * 64
 
 
 def _iso(moment: datetime | None) -> str | None:
-    """Naive UTC as ISO 8601 with ``Z`` (for audit details and messages)."""
-    return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
+    """`utc_text`, or None for no moment (audit details keep a JSON null)."""
+    return None if moment is None else utc_text(moment)
 
 
 def _split_token(token: str) -> tuple[str, str, str]:

@@ -85,6 +85,11 @@ class AuditEntry:
     detail: dict[str, Any]
 
 
+def utc_text(moment: datetime) -> str:
+    """Naive UTC as ISO 8601 to the second with ``Z`` (messages, audit details, exports)."""
+    return moment.isoformat(timespec="seconds") + "Z"
+
+
 def hash_secret(secret: str) -> str:
     """SHA-256 hex digest of a key secret (only the digest is stored)."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()

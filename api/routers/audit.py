@@ -18,7 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from starlette.background import BackgroundTask
 
-from api.access import AuditEntry, AuditLog
+from api.access import AuditEntry, AuditLog, utc_text
 from api.auth import Principal, get_principal
 from api.errors import ApiError
 from api.params import IsoDate
@@ -77,7 +77,7 @@ def _write_csv(path: Path, entries: Iterable[AuditEntry]) -> int:
         writer.writerow(AUDIT_COLUMNS)
         for entry in entries:
             at, *texts = _row(entry)
-            writer.writerow([at.isoformat(timespec="seconds") + "Z", *(_csv_safe(text) for text in texts)])
+            writer.writerow([utc_text(at), *(_csv_safe(text) for text in texts)])
             count += 1
     return count
 

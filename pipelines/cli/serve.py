@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from api.access import ROLES, ApiKey, ApiKeys, AuditLog
+from api.access import ROLES, ApiKey, ApiKeys, AuditLog, utc_text
 from embeddings.atomic import atomic_path, write_text_atomic
 from matcher.config import Settings
 from matcher.store import RecordNotFound, Store, utc_now
@@ -83,12 +83,10 @@ def _expiry(expires_in: str | None, expires: str | None) -> datetime | None:
     else:
         return None
     if moment <= now:
-        raise typer.BadParameter(f"the expiry {_utc(moment)} is not in the future", param_hint="--expires")
+        raise typer.BadParameter(
+            f"the expiry {utc_text(moment)} is not in the future", param_hint="--expires"
+        )
     return moment
-
-
-def _utc(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds") + "Z"
 
 
 def _actor() -> str:
@@ -181,7 +179,7 @@ def create_key(
     typer.echo(
         f"created {key.role} key {key.key_id} for {key.name}"
         + (f" at {key.site_id}" if key.site_id else "")
-        + (f", expires {_utc(key.expires_at)}" if key.expires_at else "")
+        + (f", expires {utc_text(key.expires_at)}" if key.expires_at else "")
     )
     typer.echo("secret (shown only now; send it as the X-API-Key header):")
     typer.echo(token)
@@ -190,15 +188,15 @@ def create_key(
 def _describe(key: ApiKey, now: datetime) -> str:
     """One ``haizhi keys list`` line (never the secret)."""
     if key.revoked_at:
-        state = "revoked " + _utc(key.revoked_at)
+        state = "revoked " + utc_text(key.revoked_at)
     elif key.expires_at and key.expired(now):
-        state = "expired " + _utc(key.expires_at)
+        state = "expired " + utc_text(key.expires_at)
     else:
-        state = "active, " + (f"expires {_utc(key.expires_at)}" if key.expires_at else "no expiry")
+        state = "active, " + (f"expires {utc_text(key.expires_at)}" if key.expires_at else "no expiry")
     grace = key.previous_secret_valid_until
     if key.active and grace and grace > now:
-        state += f", old secret until {_utc(grace)}"
-    used = _utc(key.last_used_at) if key.last_used_at else "never"
+        state += f", old secret until {utc_text(grace)}"
+    used = utc_text(key.last_used_at) if key.last_used_at else "never"
     return f"{key.key_id}  {key.role:<8} {key.site_id or '-':<8} {state:<40} last used {used}  {key.name}"
 
 
@@ -245,8 +243,8 @@ def rotate_key(
     old = key.previous_secret_valid_until
     typer.echo(
         f"rotated {key.role} key {key.key_id} ({key.name}); the old secret "
-        + (f"works until {_utc(old)}" if old and grace_period else "stopped working now")
-        + (f"; the key expires {_utc(key.expires_at)}" if key.expires_at else "")
+        + (f"works until {utc_text(old)}" if old and grace_period else "stopped working now")
+        + (f"; the key expires {utc_text(key.expires_at)}" if key.expires_at else "")
     )
     typer.echo("new secret (shown only now; send it as the X-API-Key header):")
     typer.echo(token)
