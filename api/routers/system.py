@@ -13,6 +13,7 @@ from api.auth import Principal, get_principal
 from api.schemas import AuditOut, CatalogOut, HealthOut, LabelOut, MeOut
 from api.state import AppState, get_state
 from embeddings.index.base import MANIFEST_FILE
+from embeddings.index.storage import current_version, files_directory, is_versioned
 from matcher.domain.records import COOPERATION_LABELS_ZH
 
 router = APIRouter(prefix="/v1", tags=["system"])
@@ -52,14 +53,6 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _current(directory: Path) -> Path | None:
-    """The version directory a ``CURRENT`` pointer names (indexes are saved as versions)."""
-    pointer = directory / "CURRENT"
-    if not pointer.exists():
-        return None
-    return directory / pointer.read_text(encoding="utf-8").strip()
-
-
 @router.get("/index", summary="Index manifest")
 def index_manifest(
     _principal: Principal = Depends(get_principal), state: AppState = Depends(get_state)
@@ -68,8 +61,9 @@ def index_manifest(
     out: dict[str, Any] = {"encoder": state.matcher.encoder.id, "collections": {}}
     with state.lock.read():
         for kind in ("experts", "demands"):
-            version = _current(state.settings.matcher.index_dir / kind)
-            dense = (_current(version / "dense") or version / "dense") if version else None  # layout 1 or 2
+            saved = state.settings.matcher.index_dir / kind
+            version = current_version(saved) if is_versioned(saved) else None
+            dense = files_directory(version / "dense") if version else None
             out["collections"][kind] = {
                 "count": len(state.matcher.collection(kind)),
                 "version": version.name if version else None,
