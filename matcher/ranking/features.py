@@ -13,7 +13,8 @@ from datetime import date
 import numpy as np
 
 from embeddings.text.normalize import language_family
-from matcher.retrieval.corpus import Corpus, CorpusEntry, age_in_days
+from matcher.retrieval.corpus import Corpus
+from matcher.retrieval.entries import UNKNOWN_AGE_DAYS
 from matcher.retrieval.fusion import minmax
 from matcher.retrieval.hybrid import Candidates
 from matcher.retrieval.profiles import Analysis
@@ -96,28 +97,42 @@ class PairFeatureBuilder:
         ):
             rows[:, FEATURE_NAMES.index(name)] = np.clip(signal, 0.0, 1.0)
         wanted = _QuerySets.of(query)
-        for i, pk in enumerate(candidates.pks):
-            entry = corpus.get(int(pk))
-            rows[i, _FIRST_ENTRY_FEATURE:] = self._entry_features(wanted, entry, today, loads)
+        positions = corpus.positions(candidates.pks)
+        if (positions < 0).any():
+            raise KeyError(f"candidates not in the corpus: {candidates.pks[positions < 0][:5].tolist()}")
+        rows[:, _FIRST_ENTRY_FEATURE:] = self._entry_features(wanted, corpus, positions, today, loads)
         return rows
 
     def _entry_features(
-        self, query: _QuerySets, entry: CorpusEntry, today: date, loads: Mapping[str, int]
-    ) -> tuple[float, ...]:
-        if query.modes and entry.mode_set:
-            cooperation = 1.0 if query.modes & entry.mode_set else 0.0
-        else:
-            cooperation = 0.5  # unknown on either side: neither a fit nor a conflict
-        return (
-            len(query.concepts & entry.concept_set) / len(query.concepts) if query.concepts else 0.0,
-            len(query.fields & entry.field_set) / len(query.fields) if query.fields else 0.0,
-            1.0 if query.industries & entry.industry_set else 0.0,
-            cooperation,
-            # an expert working in the demand's language needs no interpreter
-            1.0 if query.language in entry.language_families else 0.5,
-            float(0.5 ** (age_in_days(entry, today) / self.freshness_half_life_days)),
-            min(loads.get(entry.id, 0) / max(self.load_saturation, 1), 1.0),
-        )
+        self,
+        query: _QuerySets,
+        corpus: Corpus,
+        positions: np.ndarray,
+        today: date,
+        loads: Mapping[str, int],
+    ) -> np.ndarray:
+        """The corpus-entry features of the candidates at ``positions``, vectorised over candidates."""
+
+        def shared(attribute: str, wanted: frozenset[str]) -> np.ndarray:
+            return corpus.incidence(attribute).count_in(positions, wanted).astype(np.float64)
+
+        n = positions.size
+        concepts = shared("concept_set", query.concepts) / len(query.concepts) if query.concepts else 0.0
+        fields = shared("field_set", query.fields) / len(query.fields) if query.fields else 0.0
+        industry = (shared("industry_set", query.industries) > 0).astype(np.float64)
+        cooperation = np.full(n, 0.5)  # unknown on either side: neither a fit nor a conflict
+        if query.modes:
+            stated = corpus.incidence("mode_set").lengths(positions) > 0
+            cooperation[stated] = (shared("mode_set", query.modes) > 0)[stated]
+        # an expert working in the demand's language needs no interpreter
+        language = np.where(shared("language_families", frozenset({query.language})) > 0, 1.0, 0.5)
+        days = corpus.updated_days(positions)
+        age = np.where(np.isnan(days), UNKNOWN_AGE_DAYS, np.maximum(today.toordinal() - days, 0.0))
+        freshness = 0.5 ** (age / self.freshness_half_life_days)
+        load = np.zeros(n) if not loads else corpus.aligned(loads, positions)
+        load = np.minimum(load / max(self.load_saturation, 1), 1.0)
+        columns = (concepts, fields, industry, cooperation, language, freshness, load)
+        return np.column_stack([np.broadcast_to(c, (n,)) for c in columns])
 
 
 @dataclass(frozen=True)

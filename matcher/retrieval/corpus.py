@@ -7,113 +7,33 @@ derived lazily so a filter over 100k experts costs a few vectorised comparisons.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from embeddings.atomic import write_text_atomic
-from matcher.domain.records import CooperationMode, Demand, DemandStatus, Expert
-from matcher.retrieval.profiles import Analysis
+from matcher.domain.records import CooperationMode
+from matcher.retrieval.entries import OPEN_DEMAND_STATUSES, CorpusEntry, age_in_days
+from matcher.retrieval.incidence import Incidence
+
+__all__ = [
+    "OPEN_DEMAND_STATUSES",
+    "PROFILE_LANGUAGES",
+    "Corpus",
+    "CorpusEntry",
+    "Filters",
+    "age_in_days",
+    "item_ids",
+    "item_owner",
+]
 
 PROFILE_LANGUAGES = ("zh", "zh-tw", "en", "bi")
 _ALWAYS = "\x00always"  # mask key of entries that pass whatever values are wanted
-OPEN_DEMAND_STATUSES = (DemandStatus.OPEN, DemandStatus.MATCHING, DemandStatus.NEGOTIATING)
-
-
-@dataclass
-class CorpusEntry:
-    """What retrieval knows about one indexed record."""
-
-    pk: int
-    id: str
-    content_hash: str
-    language: str
-    concepts: list[str]
-    fields: list[str]
-    industries: list[str]
-    country: str = ""
-    city: str = ""
-    languages: list[str] = field(default_factory=list)
-    cooperation_modes: list[str] = field(default_factory=list)
-    active: bool = True
-    updated_at: str | None = None
-    groups: list[str] = field(default_factory=list)
-    item_count: int = 0
-
-    # Derived sets, computed once per entry: pair features read them for every candidate of every query.
-    @cached_property
-    def concept_set(self) -> frozenset[str]:
-        """Glossary concepts as a set."""
-        return frozenset(self.concepts)
-
-    @cached_property
-    def field_set(self) -> frozenset[str]:
-        """Catalogue fields as a set."""
-        return frozenset(self.fields)
-
-    @cached_property
-    def industry_set(self) -> frozenset[str]:
-        """Catalogue industries as a set."""
-        return frozenset(self.industries)
-
-    @cached_property
-    def mode_set(self) -> frozenset[str]:
-        """Cooperation modes as a set."""
-        return frozenset(self.cooperation_modes)
-
-    @cached_property
-    def language_families(self) -> frozenset[str]:
-        """``zh``/``en``… families the person works in: spoken languages plus the profile's own."""
-        spoken = {lang.lower().split("-")[0] for lang in self.languages}
-        return frozenset(spoken | _written_languages(self.language))
-
-    @cached_property
-    def updated_date(self) -> date | None:
-        """``updated_at`` parsed."""
-        return date.fromisoformat(self.updated_at) if self.updated_at else None
-
-    @classmethod
-    def for_expert(cls, pk: int, expert: Expert, content_hash: str, analysis: Analysis) -> CorpusEntry:
-        """Entry for an expert; ``groups`` are the expert's organisations."""
-        return cls(
-            pk=pk,
-            id=expert.id,
-            content_hash=content_hash,
-            language=analysis.language,
-            concepts=list(analysis.concepts),
-            fields=list(analysis.fields),
-            industries=list(analysis.industries),
-            country=expert.country,
-            city=expert.city or "",
-            languages=list(expert.languages),
-            cooperation_modes=[m.value for m in expert.cooperation_modes],
-            active=expert.active,
-            updated_at=expert.updated_at.isoformat() if expert.updated_at else None,
-            groups=list(expert.organizations),
-            item_count=len(analysis.items),
-        )
-
-    @classmethod
-    def for_demand(cls, pk: int, demand: Demand, content_hash: str, analysis: Analysis) -> CorpusEntry:
-        """Entry for a demand; ``groups`` holds its station, ``active`` means still open for matching."""
-        return cls(
-            pk=pk,
-            id=demand.id,
-            content_hash=content_hash,
-            language=analysis.language,
-            concepts=list(analysis.concepts),
-            fields=list(analysis.fields),
-            industries=list(analysis.industries),
-            city=demand.region or "",
-            cooperation_modes=[m.value for m in demand.cooperation_modes],
-            active=demand.status in OPEN_DEMAND_STATUSES,
-            updated_at=demand.posted_at.isoformat() if demand.posted_at else None,
-            groups=[demand.station_id] if demand.station_id else [],
-        )
+# entry attributes pair features compare with the query, as value sets (`incidence`)
+INCIDENCE_ATTRIBUTES = ("concept_set", "field_set", "industry_set", "mode_set", "language_families")
+_UNKNOWN_DAY = np.nan
 
 
 @dataclass
@@ -149,9 +69,19 @@ class Corpus:
         self._by_id: dict[str, int] = {}
         self._columns: dict[str, np.ndarray] | None = None
         self._value_masks: dict[str, dict[str, np.ndarray]] = {}
+        self._incidence: dict[str, Incidence] = {}
+        self._aligned: tuple[Mapping[str, float], np.ndarray] | None = None
         self._sorted: list[CorpusEntry] | None = None
         for entry in entries:
             self.put(entry)
+
+    def _changed(self) -> None:
+        """Drop every column derived from the entries (rebuilt lazily by the next reader)."""
+        self._columns = None
+        self._sorted = None
+        self._value_masks = {}
+        self._incidence = {}
+        self._aligned = None
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -163,18 +93,14 @@ class Corpus:
             self._entries.pop(old, None)
         self._entries[entry.pk] = entry
         self._by_id[entry.id] = entry.pk
-        self._columns = None
-        self._sorted = None
-        self._value_masks = {}
+        self._changed()
 
     def remove(self, ids: Iterable[str]) -> list[int]:
         """Remove entries by id; returns their pks."""
         pks = [pk for i in ids if (pk := self._by_id.pop(i, None)) is not None]
         for pk in pks:
             self._entries.pop(pk, None)
-        self._columns = None
-        self._sorted = None
-        self._value_masks = {}
+        self._changed()
         return pks
 
     def get(self, pk: int) -> CorpusEntry:
@@ -215,6 +141,10 @@ class Corpus:
                 "country_lower": np.array([e.country.lower() for e in entries], dtype=object),
                 "item_count": np.array([e.item_count for e in entries], dtype=np.int64),
                 "language": np.array([e.language for e in entries], dtype=object),
+                "updated_day": np.array(
+                    [e.updated_date.toordinal() if e.updated_date else _UNKNOWN_DAY for e in entries],
+                    dtype=np.float64,
+                ),
             }
         return self._columns
 
@@ -271,7 +201,7 @@ class Corpus:
             return None
         return cols["pk"][mask]
 
-    def _positions(self, pks: np.ndarray) -> np.ndarray:
+    def positions(self, pks: np.ndarray) -> np.ndarray:
         """Column positions of ``pks`` (-1 for unknown pks); the columns are in pk order."""
         known = self._cols()["pk"]
         pks = np.asarray(pks, dtype=np.int64)
@@ -280,14 +210,40 @@ class Corpus:
         positions = np.minimum(np.searchsorted(known, pks), known.size - 1)
         return np.where(known[positions] == pks, positions, -1)
 
+    def incidence(self, attribute: str) -> Incidence:
+        """The value sets ``attribute`` (one of `INCIDENCE_ATTRIBUTES`) of all entries, in pk order."""
+        if attribute not in INCIDENCE_ATTRIBUTES:
+            raise ValueError(f"no incidence for {attribute!r}; options: {', '.join(INCIDENCE_ATTRIBUTES)}")
+        if attribute not in self._incidence:
+            self._incidence[attribute] = Incidence.of([getattr(e, attribute) for e in self.entries()])
+        return self._incidence[attribute]
+
+    def updated_days(self, positions: np.ndarray) -> np.ndarray:
+        """Proleptic ordinal day of each entry's last update (NaN when unknown), by column position."""
+        return self._cols()["updated_day"][np.asarray(positions, dtype=np.int64)]
+
+    def aligned(self, values: Mapping[str, float], positions: np.ndarray) -> np.ndarray:
+        """``values`` (record id → number, absent = 0) of the entries at ``positions``, as float64.
+
+        The per-entry column is built once per mapping object (a loop over the mapping, which holds
+        few ids, never over candidates) and kept until the mapping or the entries change.
+        """
+        if self._aligned is None or self._aligned[0] is not values:
+            column = np.zeros(len(self._entries), dtype=np.float64)
+            pks = [pk for record_id in values if (pk := self._by_id.get(record_id)) is not None]
+            found = self.positions(np.array(pks, dtype=np.int64))
+            column[found] = [values[self._entries[pk].id] for pk in pks]
+            self._aligned = (values, column)  # holding the mapping keeps its identity unique
+        return self._aligned[1][np.asarray(positions, dtype=np.int64)]
+
     def item_counts(self, pks: np.ndarray) -> np.ndarray:
         """Number of indexed items of each pk (0 for unknown pks)."""
-        positions = self._positions(pks)
+        positions = self.positions(pks)
         return np.where(positions >= 0, self._cols()["item_count"][positions], 0).astype(np.int64)
 
     def languages(self, pks: np.ndarray) -> np.ndarray:
         """Profile language of each pk (object array; "" for unknown pks)."""
-        positions = self._positions(pks)
+        positions = self.positions(pks)
         return np.where(positions >= 0, self._cols()["language"][positions], "").astype(object)
 
     def allowed_item_ids(self, allowed_pks: np.ndarray | None) -> np.ndarray | None:
@@ -322,14 +278,3 @@ def item_ids(pks: np.ndarray, counts: np.ndarray) -> np.ndarray:
 def item_owner(ids: np.ndarray) -> np.ndarray:
     """The pk each item id belongs to."""
     return np.asarray(ids, dtype=np.int64) >> ITEM_BITS
-
-
-def _written_languages(profile_language: str) -> set[str]:
-    return {"zh", "en"} if profile_language == "bi" else {profile_language.split("-")[0]}
-
-
-def age_in_days(entry: CorpusEntry, today: date) -> float:
-    """Days since the profile was last updated (a large age when unknown)."""
-    if entry.updated_date is None:
-        return 3 * 365.0
-    return float(max((today - entry.updated_date).days, 0))

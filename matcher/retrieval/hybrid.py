@@ -160,13 +160,12 @@ class HybridRetriever:
                 depth = self.dense_candidates * self.item_fanout
                 owners = search_item_owners(query_vector, items, corpus, depth, allowed=allowed)
                 dense_found = np.concatenate([dense_found, owners])
-        lexical_hits: dict[int, float] = {}
+        hit_scores, hit_ids = np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
         if self.mode in ("hybrid", "lexical") and query_terms and len(lexical_index):
             # over-fetch so profiles in every language survive the cut
             depth = self.lexical_candidates * (3 if self.language_aware else 1)
-            scores, ids = lexical_index.search(query_terms, depth, allowed=allowed)
-            lexical_hits = {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
-        pks = np.union1d(dense_found, np.fromiter(lexical_hits, dtype=np.int64, count=len(lexical_hits)))
+            hit_scores, hit_ids = lexical_index.search(query_terms, depth, allowed=allowed)
+        pks = np.union1d(dense_found, hit_ids)
         if len(pks) == 0:
             return Candidates.empty()
         owned = CandidateItems.of(pks, corpus)
@@ -174,7 +173,8 @@ class HybridRetriever:
         item_max = _or(cosines.max, profile)
         item_decayed = _or(cosines.decayed, profile)
         dense = ((1.0 - self.item_weight) * profile + self.item_weight * item_decayed).astype(np.float32)
-        lexical = np.array([lexical_hits.get(int(p), np.nan) for p in pks], dtype=np.float32)
+        lexical = np.full(len(pks), np.nan, dtype=np.float32)
+        lexical[np.searchsorted(pks, hit_ids)] = hit_scores  # pks is sorted and holds every hit
         missing = np.isnan(lexical)
         if missing.any() and query_terms:
             lexical[missing] = lexical_index.score(query_terms, pks[missing])
