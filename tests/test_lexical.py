@@ -137,3 +137,16 @@ def test_bad_input() -> None:
         index.add(np.array([1]), ["a b"])
     empty = BM25Index()
     assert empty.search(["a"], 3)[1].size == 0 and empty.score(["a"], np.array([1])).tolist() == [0.0]
+
+
+def test_score_of_ids_equals_the_search_scores_on_a_larger_random_index() -> None:
+    """`score` reads candidate rows; `search` sums posting columns: both are the same BM25."""
+    rng = np.random.default_rng(4)
+    vocabulary = [f"t{i}" for i in range(60)]
+    docs = [list(rng.choice(vocabulary, size=rng.integers(1, 30))) for _ in range(400)]
+    index = BM25Index().fit(np.arange(10, 410), docs)
+    index.remove(np.array([15, 99]))  # removed rows are compacted before scoring
+    query = {"t1": 1.0, "t7": 0.5, "t33": 2.0, "missing": 1.0}
+    scores, ids = index.search(query, 400)
+    np.testing.assert_allclose(index.score(query, ids), scores, rtol=1e-6)
+    assert index.score(query, np.array([15, 99, 5000])).tolist() == [0.0, 0.0, 0.0]

@@ -238,18 +238,43 @@ class BM25Index(LexicalIndex):
         return scores[candidates[order]], labels[order]
 
     def score(self, query: Query, ids: np.ndarray) -> np.ndarray:
-        """BM25 scores of ``ids`` (float32, 0 for ids not indexed)."""
+        """BM25 scores of ``ids`` (float32, 0 for ids not indexed).
+
+        Reads only the given documents' rows of the term-frequency matrix (their few dozen terms
+        each), so the cost follows the number of ids, not the collection size or the query terms'
+        posting lengths.
+        """
         keys = as_id_array(ids)
         out = np.zeros(keys.size, dtype=np.float32)
         columns, factors, _ = self._query_columns(query)
         if keys.size == 0 or columns.size == 0:
             return out
-        matrix = self._weight_matrix()  # first: the lazy rebuild may move rows
+        self._weight_matrix()  # first: the lazy rebuild may move rows
         rows = self._rows.positions(keys)
-        present = rows >= 0
-        if present.any():
-            out[present] = np.asarray(matrix[:, columns][rows[present]] @ factors).ravel()
+        present = np.flatnonzero(rows >= 0)
+        if present.size:
+            out[present] = self._row_scores(rows[present], columns, factors)
         return out
+
+    def _row_scores(self, rows: np.ndarray, columns: np.ndarray, factors: np.ndarray) -> np.ndarray:
+        """BM25 of the documents at matrix ``rows`` for query ``columns`` weighted by ``factors``."""
+        tf = self._tf_matrix()
+        starts = tf.indptr[rows]
+        counts = tf.indptr[rows + 1] - starts
+        first = np.cumsum(counts) - counts
+        gathered = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(first - starts, counts)
+        owner = np.repeat(np.arange(rows.size), counts)
+        query_factor = np.zeros(len(self._terms), dtype=np.float32)  # per call: queries run in parallel
+        query_factor[columns] = factors
+        term_factors = query_factor[tf.indices[gathered]]
+        hit = np.flatnonzero(term_factors)
+        owner, term_factors = owner[hit], term_factors[hit]
+        frequency = tf.data[gathered[hit]]
+        average = float(self._lengths.mean()) if self._lengths.size else 1.0
+        norm = self.k1 * (1.0 - self.b + self.b * self._lengths[rows[owner]] / (average or 1.0))
+        # the same float32 weights the search matrix holds (`_weight_matrix`), times the query factor
+        weights = (frequency * (self.k1 + 1.0) / (frequency + norm)).astype(np.float32) * term_factors
+        return np.bincount(owner, weights=weights, minlength=rows.size).astype(np.float32)
 
     def matched_terms(self, query: Query, id: int) -> list[str]:
         """Query terms that occur in document ``id`` (query order); empty if not indexed."""
