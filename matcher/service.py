@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from embeddings.cache.store import EmbeddingCache
 from embeddings.encoders import create_encoder
@@ -86,8 +87,11 @@ class Matcher(IndexingMixin, PreparingMixin):
             lexical_item_decay=self.settings.lexical_item_decay,
         )
         self.cache = EmbeddingCache(self.settings.cache_dir)
-        # single queries are fastest on one BLAS/OpenMP thread; batch work sets its own
+        # single queries are fastest on one BLAS/OpenMP thread; batch work sets its own. The BLAS
+        # limit matters most: exact re-scoring of ~1000 candidates on two contended BLAS threads
+        # cost several times the single-threaded mat-vec.
         set_search_threads(self.settings.search_threads)
+        threadpool_limits(limits=self.settings.search_threads, user_api="blas")
         self._collections: dict[str, Collection] = {}
         self._loads: tuple[float, dict[str, int]] = (-1e18, {})
         self._unsaved: set[str] = set()

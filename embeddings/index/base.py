@@ -126,6 +126,7 @@ class VectorIndex(ABC):
 
     encoder_id: str
     dim: int
+    kind: str  # the index kind it was created as (`embeddings.index.factory.INDEX_KINDS`)
 
     @abstractmethod
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:

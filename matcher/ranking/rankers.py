@@ -151,7 +151,22 @@ def record_fitted_input(estimator: BaseEstimator, X: ArrayLike) -> None:
 
 
 def served_feature_matrix(estimator: BaseEstimator, X: ArrayLike) -> np.ndarray:
-    """``X`` as float64 for a fitted estimator's predict, checked against what it was fitted on."""
+    """``X`` as float64 for a fitted estimator's predict, checked against what it was fitted on.
+
+    The serving path's own matrices (a finite float ndarray of the fitted width, for an estimator
+    fitted without column names) pass with two cheap checks; anything else gets scikit-learn's full
+    validation and its errors.
+    """
+    if (
+        isinstance(X, np.ndarray)
+        and X.ndim == 2
+        and X.dtype in (np.float32, np.float64)
+        and X.shape[0] > 0
+        and X.shape[1] == getattr(estimator, "n_features_in_", -1)
+        and not hasattr(estimator, "feature_names_in_")
+        and np.isfinite(X).all()
+    ):
+        return X.astype(np.float64, copy=False)
     features: np.ndarray = validate_data(estimator, X, reset=False, dtype=np.float64)
     return features
 
