@@ -160,6 +160,24 @@ class Collection:
         for entry in entries:
             self.corpus.put(entry)
 
+    def reindex(self, index_kind: str, *, block: int = 100_000) -> bool:
+        """Rebuild the vector indexes as ``index_kind`` from the vectors they hold (no re-embedding).
+
+        Returns False when both already are of that kind. Trained kinds train on the first block.
+        """
+        changed = False
+        for name in ("dense", "items"):
+            index: VectorIndex | None = getattr(self, name)
+            if index is None or index.kind == index_kind:
+                continue
+            ids = index.ids()
+            rebuilt = create_index(index_kind, dim=index.dim, encoder_id=index.encoder_id)
+            for start in range(0, len(ids), block):
+                rebuilt.add(ids[start : start + block], index.reconstruct(ids[start : start + block]))
+            setattr(self, name, rebuilt)
+            changed = True
+        return changed
+
     def remove(self, record_ids: Sequence[str]) -> int:
         """Remove records by id; returns how many were indexed."""
         known = [pk for i in record_ids if (pk := self.corpus.pk_of(i)) is not None]

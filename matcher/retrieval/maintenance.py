@@ -16,6 +16,7 @@ build still catches it, as builds compare every hash.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from embeddings.cache.store import EmbeddingCache
 from embeddings.encoders.base import Encoder
 from embeddings.encoders.parallel import DEFAULT_MIN_PARALLEL, ParallelEncoder
+from embeddings.index.factory import set_search_threads
 from matcher.config import Settings
 from matcher.retrieval.collection import Collection, CollectionKind, RefreshReport, refresh_collection
 from matcher.retrieval.profiles import Analyzer
@@ -248,3 +250,19 @@ class IndexingMixin:
         for kind in sorted(self._unsaved):
             self._collections[kind].save(self.settings.index_dir / kind)
         self._unsaved.clear()
+
+    def reindex_vectors(self, index_kind: str) -> bool:
+        """Rebuild the expert vector indexes as ``index_kind`` from their stored vectors, and save.
+
+        Changing the index kind this way re-embeds and re-analyses nothing. Index building uses every
+        core, then searches return to ``search_threads``. Returns False when already of that kind.
+        """
+        collection = self.collection("experts")
+        set_search_threads(max(len(os.sched_getaffinity(0)), 1))
+        try:
+            changed = collection.reindex(index_kind)
+        finally:
+            set_search_threads(self.settings.search_threads)
+        if changed:
+            collection.save(self.settings.index_dir / "experts")
+        return changed
