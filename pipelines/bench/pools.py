@@ -6,57 +6,40 @@ one run on this machine; compare ratios within a run rather than absolute number
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import platform
-import resource
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 from embeddings.encoders import create_encoder
-from matcher.config import Settings
 from matcher.domain.records import Demand, Expert
-from matcher.retrieval.corpus import Filters
 from matcher.retrieval.profiles import expert_text
-from matcher.service import Matcher
+from pipelines.bench.pool import VectorSource, open_pool
 from pipelines.demo.generator import generate_demo, generate_experts
 
 
 @dataclass
 class PoolResult:
-    """Figures for one pool size and index kind."""
+    """Figures for one pool size and index kind (serving figures from a fresh probe process)."""
 
     experts: int
     index_kind: str
+    vectors: str
     import_records_per_s: float
     index_build_s: float
     embedded_during_build: int
-    query_ms: dict[str, float] = field(default_factory=dict)
-    filtered_query_ms: dict[str, float] = field(default_factory=dict)
-    peak_rss_mb: float = 0.0
+    reindex_s: float = 0.0
+    serving: dict[str, Any] = field(default_factory=dict)
     index_mb: float = 0.0
-
-
-def percentiles_ms(samples: Sequence[float]) -> dict[str, float]:
-    """p50/p95/p99/mean in milliseconds of durations given in seconds."""
-    values = np.array(samples) * 1000.0
-    return {
-        "p50": round(float(np.percentile(values, 50)), 2),
-        "p95": round(float(np.percentile(values, 95)), 2),
-        "p99": round(float(np.percentile(values, 99)), 2),
-        "mean": round(float(values.mean()), 2),
-    }
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
 
 
 def query_texts(demands: Sequence[Demand], count: int) -> list[str]:
@@ -78,49 +61,47 @@ def embedding_throughput(experts: Sequence[Expert], sample: int = 1000) -> dict[
     return rates
 
 
+def probe_pool(data_dir: Path, vectors: str, texts: Sequence[str], *, profile: bool) -> dict[str, Any]:
+    """Serving figures of the pool at ``data_dir``, measured in a fresh process (`pipelines.bench.probe`)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as spec:
+        json.dump(
+            {"data_dir": str(data_dir), "vectors": vectors, "texts": list(texts), "profile": profile}, spec
+        )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pipelines.bench.probe", spec.name],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        Path(spec.name).unlink(missing_ok=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark probe of {data_dir} failed:\n{done.stderr[-3000:]}")
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def bench_pool(
-    experts: Sequence[Expert], queries: Sequence[str], index_kind: str, work_dir: Path, cache_dir: Path
+    size: int, index_kind: str, texts: Sequence[str], work_dir: Path, vectors: VectorSource, *, profile: bool
 ) -> PoolResult:
-    """Import, index and query one pool in a fresh data directory (embedding cache shared)."""
-    settings = Settings(
-        data_dir=work_dir / f"pool-{len(experts)}-{index_kind}",
-        index_kind=index_kind,  # type: ignore[arg-type]  # validated by Settings
-        embedding_cache_dir=cache_dir,
-    )
-    settings.data_dir.mkdir(parents=True)
-    matcher = Matcher(settings)
-    started = time.perf_counter()
-    for start in range(0, len(experts), 5000):
-        matcher.store.records.upsert("experts", experts[start : start + 5000])
-    import_s = time.perf_counter() - started
-    misses = matcher.cache.misses
-    started = time.perf_counter()
-    matcher.build_index(full=True, show_progress=True)
-    build_s = time.perf_counter() - started
-    for text in queries[:20]:  # warm-up: model load, first-touch pages
-        matcher.recommend(text, k=10)
-    timings = []
-    for text in queries:
-        started = time.perf_counter()
-        matcher.recommend(text, k=10, explain=True)
-        timings.append(time.perf_counter() - started)
-    filtered = []
-    filters = Filters(countries=["US", "DE", "GB"], languages=["en"])
-    for text in queries[: max(len(queries) // 3, 10)]:
-        started = time.perf_counter()
-        matcher.recommend(text, k=10, filters=filters)
-        filtered.append(time.perf_counter() - started)
-    index_dir = settings.index_dir / "experts"
+    """Build (or re-use) one pool, then measure a fresh serving process over it."""
+    matcher, build = open_pool(size, index_kind=index_kind, work_dir=work_dir, vectors=vectors)
+    data_dir = matcher.settings.data_dir
+    del matcher
+    gc.collect()
+    index_dir = data_dir / "index" / "experts"
+    live = index_dir / (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
     return PoolResult(
-        experts=len(experts),
+        experts=size,
         index_kind=index_kind,
-        import_records_per_s=round(len(experts) / import_s, 1),
-        index_build_s=round(build_s, 2),
-        embedded_during_build=matcher.cache.misses - misses,
-        query_ms=percentiles_ms(timings),
-        filtered_query_ms=percentiles_ms(filtered),
-        peak_rss_mb=peak_rss_mb(),
-        index_mb=round(sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file()) / 1e6, 1),
+        vectors=vectors,
+        import_records_per_s=round(build.imported / build.import_s, 1) if build.import_s else 0.0,
+        index_build_s=round(build.build_s, 2),
+        embedded_during_build=build.embedded,
+        reindex_s=round(build.reindex_s, 2),
+        serving=probe_pool(data_dir, vectors, texts, profile=profile),
+        index_mb=round(sum(p.stat().st_size for p in live.rglob("*") if p.is_file()) / 1e6, 1),
     )
 
 
@@ -130,7 +111,9 @@ def run_benchmark(
     queries: int = 300,
     index_kinds: Sequence[str] = ("flat",),
     out: Path = Path("reports"),
-    cache_dir: Path | None = None,
+    work_dir: Path | None = None,
+    vectors: VectorSource = "real",
+    profile: bool = True,
 ) -> str:
     """Run the benchmark for each pool size and index kind; write Markdown + JSON; return the Markdown.
 
@@ -139,19 +122,21 @@ def run_benchmark(
         queries: timed queries per pool.
         index_kinds: FAISS index kinds to compare.
         out: report directory.
-        cache_dir: a persistent embedding cache; a second run then skips embedding (the uncached
-            embedding rate is measured separately on a sample either way).
+        work_dir: where pools and their embedding cache persist, so a second run re-uses them
+            (default: a temporary directory, removed afterwards).
+        vectors: ``real`` USE embeddings, or ``generated`` document vectors for pools too large to
+            embed here (`pipelines.bench.generated`).
+        profile: add a cProfile summary of the query path of each pool to the report.
     """
     demo = generate_demo()
     texts = query_texts(demo.demands, queries)
-    pool = generate_experts(max(sizes))
-    embed = embedding_throughput(pool)
+    embed = embedding_throughput(generate_experts(1000)) if vectors == "real" else {}
     results: list[PoolResult] = []
     with tempfile.TemporaryDirectory(prefix="haizhi-bench-") as tmp:
-        cache = cache_dir or Path(tmp) / "cache"
+        work = work_dir or Path(tmp)
         for kind in index_kinds:
             for size in sorted(sizes):
-                results.append(bench_pool(pool[:size], texts, kind, Path(tmp), cache))
+                results.append(bench_pool(size, kind, texts, work, vectors, profile=profile))
     return write_report(results, embed, out, queries=queries)
 
 
@@ -159,24 +144,52 @@ def write_report(results: Sequence[PoolResult], embed: dict[str, float], out: Pa
     """Write ``bench-<timestamp>.md`` and ``.json`` into ``out``; return the Markdown text."""
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    embedding = (
+        f"Embedding (USE, uncached profile texts): {embed.get('threads_1')} docs/s on 1 thread, "
+        f"{embed.get('threads_2')} docs/s on 2 threads.\n"
+        if embed
+        else ""
+    )
     header = (
         f"# haizhi bench {stamp}\n\nMachine: {platform.machine()}, Python {platform.python_version()}, "
         f"{len(os.sched_getaffinity(0))} cores, load average {os.getloadavg()[0]:.2f} at the end.\n"
-        f"Embedding (USE, uncached profile texts): {embed.get('threads_1')} docs/s on 1 thread, "
-        f"{embed.get('threads_2')} docs/s on 2 threads.\n"
-        f"Queries: {queries} demo need texts per pool (zh and en), top-10 with explanations.\n\n"
-        "| experts | index | import rec/s | build s (embedded) | p50 ms | p95 ms | p99 ms "
-        "| filtered p50 / p99 ms | peak RSS MB | index files MB |\n"
-        "|---|---|---|---|---|---|---|---|---|---|\n"
+        f"{embedding}"
+        f"Queries: {queries} demo need texts per pool (zh and en), top-10 with explanations, end to end, "
+        "in a fresh serving process per pool. *bare*: the same process encoding the same texts with USE "
+        "and searching the same index file with FAISS alone (top-10, same search parameters).\n"
+        "Vectors: *real* = USE embeddings of the generated profiles and publications; *generated* = "
+        "clustered unit vectors for documents (pipelines/bench/generated.py), real USE for queries.\n\n"
+        "| experts | vectors | index | build s (embedded) | p50 ms | p95 ms | p99 ms | bare p50 ms | ratio "
+        "| encode p50 ms | filtered p50 / p99 ms | RSS MB (anon / file) | index files MB |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
-    rows = "".join(
-        f"| {r.experts} | {r.index_kind} | {r.import_records_per_s} | {r.index_build_s} "
-        f"({r.embedded_during_build}) | {r.query_ms['p50']} | {r.query_ms['p95']} | {r.query_ms['p99']} "
-        f"| {r.filtered_query_ms['p50']} / {r.filtered_query_ms['p99']} | {r.peak_rss_mb} | {r.index_mb} |\n"
+    rows = "".join(_row(r) for r in results)
+    profiles = "".join(
+        f"\n## Query path profile: {r.experts} experts, {r.index_kind} ({r.vectors})\n\n```\n"
+        f"{r.serving['profile']}\n```\n"
         for r in results
+        if r.serving.get("profile")
     )
-    markdown = header + rows + "\nTargets: p50 ≤ 15 ms and p99 ≤ 40 ms at 100k experts on 2 cores.\n"
+    targets = (
+        "\nTargets: ratio ≤ 1.5 to the bare script at every size; 100k experts p50 ≤ 8 ms and "
+        "p99 ≤ 20 ms; 1M experts p50 ≤ 15 ms.\n"
+    )
+    markdown = header + rows + targets + profiles
     (out / f"bench-{stamp}.md").write_text(markdown, encoding="utf-8")
     payload = {"embedding_docs_per_s": embed, "pools": [asdict(r) for r in results]}
-    (out / f"bench-{stamp}.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    (out / f"bench-{stamp}.json").write_text(
+        json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
     return markdown
+
+
+def _row(r: PoolResult) -> str:
+    s = r.serving
+    q, f, memory = s["query_ms"], s["filtered_query_ms"], s["memory_mb"]
+    bare = s.get("bare_ms", {}).get("p50", "–")
+    return (
+        f"| {r.experts} | {r.vectors} | {r.index_kind} | {r.index_build_s} ({r.embedded_during_build}) "
+        f"| {q['p50']} | {q['p95']} | {q['p99']} | {bare} | {s.get('ratio_p50', '–')} "
+        f"| {s['encode_ms']['p50']} | {f['p50']} / {f['p99']} "
+        f"| {memory.get('rss')} ({memory.get('rss_anon')} / {memory.get('rss_file')}) | {r.index_mb} |\n"
+    )

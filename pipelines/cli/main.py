@@ -87,16 +87,33 @@ def demo(
 def bench(
     sizes: Annotated[str, typer.Option(help="Comma-separated expert pool sizes.")] = "10000,100000",
     queries: Annotated[int, typer.Option(min=10)] = 300,
-    index_kind: Annotated[str, typer.Option(help="Comma-separated: flat, hnsw, ivf.")] = "flat,hnsw",
+    index_kind: Annotated[
+        str, typer.Option(help="Comma-separated index kinds (flat, hnsw, ivf …).")
+    ] = "hnsw",
+    vectors: Annotated[
+        str, typer.Option(help="real (USE embeddings) or generated (clustered document vectors, for 1M).")
+    ] = "real",
+    work_dir: Annotated[
+        Path | None, typer.Option(help="Keep pools and their embedding cache here, for re-runs.")
+    ] = None,
+    profile: Annotated[bool, typer.Option(help="Add a cProfile summary of the query path.")] = True,
     out: Annotated[Path, typer.Option(help="Report directory.")] = Path("reports"),
-    cache_dir: Annotated[Path | None, typer.Option(help="Persistent embedding cache.")] = None,
 ) -> None:
-    """Benchmark import and embedding throughput, index build, query latency and memory; writes a report."""
+    """Benchmark index build, query latency against bare USE + FAISS, and memory; writes a report."""
+    from pipelines.bench.pool import VECTOR_SOURCES
     from pipelines.bench.pools import run_benchmark
 
+    if vectors not in VECTOR_SOURCES:
+        raise typer.BadParameter(f"use one of {', '.join(VECTOR_SOURCES)}", param_hint="--vectors")
     kinds = [k.strip() for k in index_kind.split(",") if k.strip()]
     report = run_benchmark(
-        [int(s) for s in sizes.split(",")], queries=queries, index_kinds=kinds, out=out, cache_dir=cache_dir
+        [int(s) for s in sizes.split(",")],
+        queries=queries,
+        index_kinds=kinds,
+        out=out,
+        work_dir=work_dir,
+        vectors=vectors,  # type: ignore[arg-type]  # checked above
+        profile=profile,
     )
     typer.echo(report)
 
