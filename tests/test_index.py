@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from embeddings.index import FaissIndex, IndexManifest, IndexMismatchError, read_manifest
+from embeddings.index.base import ReadOnlyIndexError
 
 DIM = 32
 
@@ -191,6 +192,27 @@ def test_save_load_round_trip(kind: str, tmp_path: Path) -> None:
     assert json.loads(manifest.to_json())["format_version"] == 1
     loaded.add(np.array([5000]), unit_vectors(1, seed=9))  # a loaded index stays updatable
     assert 5000 in loaded
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_memory_mapped_load_serves_the_same_results_and_refuses_writes(kind: str, tmp_path: Path) -> None:
+    ids = np.arange(10, 810, dtype=np.int64)
+    vectors = unit_vectors(800, seed=7)
+    queries = unit_vectors(8, seed=8)
+    index = FaissIndex(DIM, "enc-v1", kind=kind, hnsw_m=12, ivf_nlist=8, nprobe=3)
+    index.add(ids, vectors)
+    index.remove(ids[:5])
+    index.save(tmp_path / "idx")
+    mapped = FaissIndex.load(tmp_path / "idx", expected_encoder_id="enc-v1", mmap=True)
+    assert mapped.read_only and not FaissIndex.load(tmp_path / "idx").read_only
+    for expected, got in zip(index.search(queries, 10), mapped.search(queries, 10), strict=True):
+        np.testing.assert_array_equal(expected, got)
+    np.testing.assert_array_equal(mapped.reconstruct(ids[5:9]), vectors[5:9])
+    with pytest.raises(ReadOnlyIndexError, match="memory-mapped"):
+        mapped.add(np.array([5000]), unit_vectors(1, seed=9))
+    with pytest.raises(ReadOnlyIndexError):
+        mapped.remove(ids[5:6])
+    assert len(mapped) == 795
 
 
 def test_load_errors(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "MANIFEST_FILE",
     "IndexManifest",
     "IndexMismatchError",
+    "ReadOnlyIndexError",
     "VectorIndex",
     "check_encoder",
     "read_manifest",
@@ -33,6 +34,10 @@ MANIFEST_FILE = "manifest.json"
 
 class IndexMismatchError(ValueError):
     """A saved index does not fit the configured encoder (different model or dimension)."""
+
+
+class ReadOnlyIndexError(RuntimeError):
+    """A write (add/remove) reached an index opened memory-mapped, which serves reads only."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,11 @@ class VectorIndex(ABC):
     encoder_id: str
     dim: int
     kind: str  # the index kind it was created as (`embeddings.index.factory.INDEX_KINDS`)
+    read_only: bool = False  # True when opened memory-mapped: many processes share the page cache
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyIndexError(f"{self!r} was opened memory-mapped (read-only); write a new version")
 
     @abstractmethod
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
@@ -178,9 +188,21 @@ class VectorIndex(ABC):
     @classmethod
     @abstractmethod
     def read_files(
-        cls, directory: Path, expected_encoder_id: str | None = None, *, expected_dim: int | None = None
+        cls,
+        directory: Path,
+        expected_encoder_id: str | None = None,
+        *,
+        expected_dim: int | None = None,
+        mmap: bool = False,
     ) -> Self:
         """Read an index written by :meth:`write_files`, checking it was built by the expected encoder.
+
+        Args:
+            directory: The index files.
+            expected_encoder_id: Id of the configured encoder, or None to skip the check.
+            expected_dim: Dimension of the configured encoder, if known.
+            mmap: Map the files instead of reading them into memory; the index is then read-only
+                (``add``/``remove`` raise :class:`ReadOnlyIndexError`).
 
         Raises:
             FileNotFoundError: A file is missing.
@@ -199,13 +221,18 @@ class VectorIndex(ABC):
 
     @classmethod
     def load(
-        cls, directory: Path, expected_encoder_id: str | None = None, *, expected_dim: int | None = None
+        cls,
+        directory: Path,
+        expected_encoder_id: str | None = None,
+        *,
+        expected_dim: int | None = None,
+        mmap: bool = False,
     ) -> Self:
-        """Load the live version of an index saved with :meth:`save`.
+        """Load the live version of an index saved with :meth:`save` (``mmap``: see :meth:`read_files`).
 
         Raises:
             FileNotFoundError: Nothing saved at ``directory``.
             IndexMismatchError: Built by another encoder.
         """
         version = current_version(Path(directory), what="vector index")
-        return cls.read_files(version, expected_encoder_id, expected_dim=expected_dim)
+        return cls.read_files(version, expected_encoder_id, expected_dim=expected_dim, mmap=mmap)

@@ -71,7 +71,11 @@ def create_index(kind: str, *, dim: int, encoder_id: str, **params: Any) -> Vect
 
 
 def load_index(
-    directory: Path, expected_encoder_id: str | None = None, *, expected_dim: int | None = None
+    directory: Path,
+    expected_encoder_id: str | None = None,
+    *,
+    expected_dim: int | None = None,
+    mmap: bool = False,
 ) -> VectorIndex:
     """Load the live version of an index saved with ``VectorIndex.save``, by the backend in its manifest.
 
@@ -81,11 +85,15 @@ def load_index(
         ValueError: Written by a backend this installation does not know.
     """
     backend = backend_class(read_manifest(Path(directory)).backend)
-    return backend.load(Path(directory), expected_encoder_id, expected_dim=expected_dim)
+    return backend.load(Path(directory), expected_encoder_id, expected_dim=expected_dim, mmap=mmap)
 
 
 def read_index(
-    directory: Path, expected_encoder_id: str | None = None, *, expected_dim: int | None = None
+    directory: Path,
+    expected_encoder_id: str | None = None,
+    *,
+    expected_dim: int | None = None,
+    mmap: bool = False,
 ) -> VectorIndex:
     """Read index files written by ``VectorIndex.write_files`` (e.g. inside a collection version).
 
@@ -95,7 +103,7 @@ def read_index(
         ValueError: Written by a backend this installation does not know.
     """
     backend = backend_class(read_manifest_file(Path(directory)).backend)
-    return backend.read_files(Path(directory), expected_encoder_id, expected_dim=expected_dim)
+    return backend.read_files(Path(directory), expected_encoder_id, expected_dim=expected_dim, mmap=mmap)
 
 
 def set_search_threads(threads: int) -> None:

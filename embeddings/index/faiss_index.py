@@ -158,6 +158,7 @@ class FaissIndex(VectorIndex):
             ids: Int64 ids, unique, >= 0.
             vectors: Float32 ``(len(ids), dim)`` unit vectors.
         """
+        self._check_writable()
         keys = as_id_array(ids)
         array = self._check_vectors(vectors, keys.size)
         if keys.size == 0:
@@ -178,6 +179,7 @@ class FaissIndex(VectorIndex):
 
     def remove(self, ids: np.ndarray) -> int:
         """Remove ids; returns how many were present."""
+        self._check_writable()
         positions = self._map.positions(as_id_array(ids))
         positions = np.unique(positions[positions >= 0])
         if positions.size == 0:
@@ -299,7 +301,12 @@ class FaissIndex(VectorIndex):
 
     @classmethod
     def read_files(
-        cls, directory: Path, expected_encoder_id: str | None = None, *, expected_dim: int | None = None
+        cls,
+        directory: Path,
+        expected_encoder_id: str | None = None,
+        *,
+        expected_dim: int | None = None,
+        mmap: bool = False,
     ) -> Self:
         """Read an index written by :meth:`write_files`; see :meth:`VectorIndex.read_files`."""
         files = Path(directory)
@@ -309,7 +316,10 @@ class FaissIndex(VectorIndex):
         index = cls(manifest.dim, manifest.encoder_id, manifest.kind, **known)
         index._map = PositionMap(np.load(files / _LABELS_FILE))
         if (files / _INDEX_FILE).is_file():
-            index._index = faiss.read_index(str(files / _INDEX_FILE))
+            # IO_FLAG_MMAP_IFC maps the vector storage from the file: processes share the page cache
+            flags = faiss.IO_FLAG_MMAP_IFC if mmap else 0
+            index._index = faiss.read_index(str(files / _INDEX_FILE), flags)
+        index.read_only = mmap
         stored = 0 if index._index is None else int(index._index.ntotal)
         expected = len(index._map) if manifest.kind == "ivf" else index._map.capacity
         if stored != expected or len(index._map) != manifest.count:
