@@ -218,23 +218,34 @@ def scheduled_run(settings: Settings, dry_run: bool) -> None:
 
 
 def bench_batch(
-    experts: Annotated[int, typer.Option(min=100, help="Generated expert pool size.")] = 100_000,
+    experts: Annotated[int, typer.Option(min=100, help="Generated expert pool size.")] = 1_000_000,
     demands: Annotated[
-        int, typer.Option(min=10, help="Distinct generated demands matched in one batch.")
-    ] = 1000,
-    index_kind: Annotated[str, typer.Option(help="flat, hnsw or ivf.")] = "hnsw",
-    cache_dir: Annotated[
-        Path | None,
-        typer.Option(help="Persistent embedding cache (re-used across runs and with `haizhi bench`)."),
-    ] = None,
-    work_dir: Annotated[Path | None, typer.Option(help="Where the pool's data directory is kept.")] = None,
+        int, typer.Option(min=10, help="Distinct open demands matched by the nightly dry-run.")
+    ] = 10_000,
+    index_kind: Annotated[str, typer.Option(help="flat, hnsw, ivf or ivfpq.")] = "ivfpq",
+    vectors: Annotated[
+        str,
+        typer.Option(help="Expert vectors: real (USE) or generated (for pools too big to embed here)."),
+    ] = "generated",
+    work_dir: Annotated[
+        Path,
+        typer.Option(help="Where pools are kept (shared with `haizhi bench`, re-used)."),
+    ] = Path("bench-pools"),
     out: Annotated[Path, typer.Option(help="Report directory.")] = Path("reports"),
 ) -> None:
-    """Batched matching demands/s over a generated pool, and the time of a nightly dry-run (demo data)."""
+    """The nightly dry-run end to end over a generated pool (default 10k demands × 1M experts)."""
     from pipelines.bench.batch import run_batch_benchmark
+    from pipelines.bench.pool import VECTOR_SOURCES
 
+    if vectors not in VECTOR_SOURCES:
+        raise typer.BadParameter(f"--vectors: choose one of {', '.join(VECTOR_SOURCES)}")
     typer.echo(
         run_batch_benchmark(
-            experts, demands=demands, index_kind=index_kind, cache_dir=cache_dir, work_dir=work_dir, out=out
+            experts,
+            demands=demands,
+            index_kind=index_kind,
+            vectors=vectors,  # type: ignore[arg-type]  # checked above
+            work_dir=work_dir,
+            out=out,
         )
     )
