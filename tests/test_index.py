@@ -12,6 +12,7 @@ import pytest
 
 from embeddings.index import FaissIndex, IndexManifest, IndexMismatchError, read_manifest
 from embeddings.index.base import ReadOnlyIndexError
+from embeddings.index.idmap import frozen
 
 DIM = 32
 
@@ -281,3 +282,22 @@ def test_resave_replaces_version_and_cleans_old(tmp_path: Path) -> None:
     assert FaissIndex.load(tmp_path / "idx").ids().tolist() == [0, 1, 2, 3]
     versions = [path for path in (tmp_path / "idx").iterdir() if path.name.startswith("v-")]
     assert len(versions) == 2  # the live version and the previous one (for readers mid-load)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_a_reused_read_only_filter_stays_correct_after_the_index_changes(kind: str) -> None:
+    ids = np.arange(1000, dtype=np.int64)
+    vectors = unit_vectors(1000, seed=3)
+    index = FaissIndex(DIM, "enc-v1", kind=kind, hnsw_m=12, ivf_nlist=8, nprobe=8)
+    index.add(ids[:900], vectors[:900])
+    allowed = frozen(np.arange(0, 1000, 2, dtype=np.int64))  # half the ids, some not yet indexed
+    query = vectors[950]  # the nearest vector to itself once id 950 is added
+    for _ in range(2):  # the second search reuses the converted filter
+        _, found = index.search(query, 20, allowed=allowed)
+        assert set(found[0][found[0] >= 0].tolist()) <= set(allowed.tolist()) and 950 not in found[0]
+    index.add(ids[900:], vectors[900:])
+    _, found = index.search(query, 5, allowed=allowed)
+    assert found[0][0] == 950  # the memo was dropped with the change
+    index.remove(np.array([950]))
+    _, found = index.search(query, 5, allowed=allowed)
+    assert 950 not in found[0] and set(found[0].tolist()) <= set(allowed.tolist())

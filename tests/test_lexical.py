@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embeddings.index.idmap import frozen
 from embeddings.lexical.bm25 import BM25Index
 
 DOCS = {
@@ -72,6 +73,17 @@ def test_top_k_and_allowed_filter() -> None:
     assert index.search(["nothing"], k=5)[1].size == 0
     with pytest.raises(TypeError, match="not a str"):
         index.search("电池", 5)
+
+
+def test_a_reused_read_only_filter_follows_added_and_removed_documents() -> None:
+    index = fitted()
+    allowed = frozen(np.array([30, 40, 50], dtype=np.int64))  # 50 is not indexed yet
+    for _ in range(2):  # the second search reuses the converted filter
+        assert index.search(["电池"], k=5, allowed=allowed)[1].tolist() == [30]
+    index.add(np.array([50]), [["电池", "电池", "电池"]])
+    assert index.search(["电池"], k=5, allowed=allowed)[1].tolist() == [50, 30]
+    index.remove(np.array([30]))
+    assert index.search(["电池"], k=5, allowed=allowed)[1].tolist() == [50]
 
 
 def test_ties_break_by_id() -> None:

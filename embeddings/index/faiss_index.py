@@ -15,6 +15,7 @@ mutates the same index is not safe: build a new index and swap it in.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -51,6 +52,14 @@ def set_num_threads(threads: int) -> None:
 def default_nlist(count: int) -> int:
     """IVF list count: ~4·sqrt(n), with at least 39 training points per list."""
     return max(1, min(int(4 * math.sqrt(count)), count // 39))
+
+
+@dataclass
+class _Allowed:
+    """An ``allowed`` filter converted for this index: its positions, and their bitmap once needed."""
+
+    positions: np.ndarray
+    bitmap: np.ndarray | None = None
 
 
 class FaissIndex(VectorIndex):
@@ -245,13 +254,11 @@ class FaissIndex(VectorIndex):
         n = matrix.shape[0]
         if n == 0 or len(self._map) == 0:
             return empty_result(n, k)
+        chosen: _Allowed | None = None
         positions: np.ndarray | None = None
         if allowed is not None:
-            keys = as_id_array(allowed, "allowed")
-            if keys.size > 1 and not (keys[1:] > keys[:-1]).all():
-                keys = np.unique(keys)
-            positions = self._map.positions(keys)
-            positions = positions[positions >= 0]
+            chosen = self._map.memo.get(allowed, self._allowed_positions)
+            positions = chosen.positions
             if positions.size == 0:
                 return empty_result(n, k)
         if self.kind == "flat" and n <= _NUMPY_MAX_QUERIES:
@@ -260,15 +267,24 @@ class FaissIndex(VectorIndex):
             positions.size <= max(_SMALL_ALLOWED, _SMALL_FRACTION * len(self._map))
         ):
             return exact_topk(matrix, self._vectors_at(positions), self._map.labels[positions], k)
-        params = self._search_params(positions, ef_search, nprobe)
+        params = self._search_params(chosen, ef_search, nprobe)
         scores, found = self._index.search(matrix, k, params=params)
         ids = self._map.ids_at(found)
         return np.where(ids >= 0, scores, -np.inf).astype(np.float32), ids
 
-    def _search_params(self, positions: np.ndarray | None, ef_search: int | None, nprobe: int | None) -> Any:
+    def _allowed_positions(self, allowed: np.ndarray) -> _Allowed:
+        keys = as_id_array(allowed, "allowed")
+        if keys.size > 1 and not (keys[1:] > keys[:-1]).all():
+            keys = np.unique(keys)
+        positions = self._map.positions(keys)
+        return _Allowed(positions[positions >= 0])
+
+    def _search_params(self, allowed: _Allowed | None, ef_search: int | None, nprobe: int | None) -> Any:
         selector = None
-        if positions is not None:
-            selector = faiss.IDSelectorBitmap(self._map.live_bitmap(positions))
+        if allowed is not None:
+            if allowed.bitmap is None:
+                allowed.bitmap = self._map.live_bitmap(allowed.positions)
+            selector = faiss.IDSelectorBitmap(allowed.bitmap)
         elif self.kind == "hnsw" and len(self._map) < self._map.capacity:
             if self._live_bitmap is None:
                 self._live_bitmap = self._map.live_bitmap()

@@ -8,9 +8,14 @@ one numpy call.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import numpy as np
 
-__all__ = ["PositionMap", "as_id_array"]
+T = TypeVar("T")
+
+__all__ = ["AllowedMemo", "PositionMap", "as_id_array", "frozen"]
 
 _DENSE_SLACK = 65_536  # a dense table may be this much larger than 4x the number of ids
 
@@ -35,6 +40,39 @@ def as_id_array(ids: object, what: str = "ids") -> np.ndarray:
     return np.ascontiguousarray(array, dtype=np.int64)
 
 
+def frozen(array: np.ndarray) -> np.ndarray:
+    """Mark ``array`` read-only: a promise that it never changes, so its conversions may be memoised."""
+    array.flags.writeable = False
+    return array
+
+
+class AllowedMemo:
+    """The last conversion of a read-only ``allowed`` array (to positions, a bitmap …) for one map.
+
+    The same hard filters repeat across queries (by default "active experts only", ~all of the pool),
+    and converting a million allowed ids costs more than the search. Callers that reuse a filter pass
+    the same read-only array (`frozen`); writable arrays are converted every time, as before.
+    """
+
+    def __init__(self) -> None:
+        self._key: np.ndarray | None = None  # held, so its id cannot be reused by another array
+        self._value: object = None
+
+    def get(self, allowed: np.ndarray, convert: Callable[[np.ndarray], T]) -> T:
+        """``convert(allowed)``, from the memo when ``allowed`` is the same read-only array as last time."""
+        if isinstance(allowed, np.ndarray) and not allowed.flags.writeable:
+            if self._key is allowed:
+                return self._value  # type: ignore[return-value]  # stored by the same convert
+            value = convert(allowed)
+            self._key, self._value = allowed, value
+            return value
+        return convert(allowed)
+
+    def clear(self) -> None:
+        """Forget the memo (the index changed)."""
+        self._key, self._value = None, None
+
+
 class PositionMap:
     """Positions → ids (``labels``, -1 for a free slot) and the inverse lookup."""
 
@@ -44,8 +82,10 @@ class PositionMap:
         self._sorted_ids: np.ndarray | None = None
         self._sorted_positions: np.ndarray | None = None
         self._live = -1
+        self.memo = AllowedMemo()  # conversions of a reused filter; valid until the map changes
 
     def _invalidate(self) -> None:
+        self.memo.clear()
         self._table = None
         self._sorted_ids = None
         self._sorted_positions = None

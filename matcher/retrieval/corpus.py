@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.atomic import write_text_atomic
+from embeddings.index.idmap import AllowedMemo, frozen
 from matcher.domain.records import CooperationMode
 from matcher.retrieval.entries import OPEN_DEMAND_STATUSES, CorpusEntry, age_in_days
 from matcher.retrieval.incidence import Incidence
@@ -34,6 +35,7 @@ _ALWAYS = "\x00always"  # mask key of entries that pass whatever values are want
 # entry attributes pair features compare with the query, as value sets (`incidence`)
 INCIDENCE_ATTRIBUTES = ("concept_set", "field_set", "industry_set", "mode_set", "language_families")
 _UNKNOWN_DAY = np.nan
+_ALLOWED_MEMO = 64  # distinct filter sets remembered (the page and the API repeat a few)
 
 
 @dataclass
@@ -72,6 +74,8 @@ class Corpus:
         self._incidence: dict[str, Incidence] = {}
         self._aligned: tuple[Mapping[str, float], np.ndarray] | None = None
         self._sorted: list[CorpusEntry] | None = None
+        self._allowed: dict[str, np.ndarray | None] = {}  # filters (repr) → their frozen pks
+        self._allowed_items = AllowedMemo()
         for entry in entries:
             self.put(entry)
 
@@ -82,6 +86,8 @@ class Corpus:
         self._value_masks = {}
         self._incidence = {}
         self._aligned = None
+        self._allowed = {}
+        self._allowed_items.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -174,7 +180,20 @@ class Corpus:
         return result
 
     def allowed_pks(self, filters: Filters) -> np.ndarray | None:
-        """Sorted pks passing the filters, or None when every entry passes."""
+        """Sorted pks passing the filters, or None when every entry passes.
+
+        The array is read-only and the same object while the entries do not change, so the indexes
+        convert a filter that repeats across queries once (`embeddings.index.idmap.AllowedMemo`).
+        """
+        key = repr(filters)
+        if key not in self._allowed:
+            if len(self._allowed) >= _ALLOWED_MEMO:
+                self._allowed.clear()
+            pks = self._filter(filters)
+            self._allowed[key] = None if pks is None else frozen(pks)
+        return self._allowed[key]
+
+    def _filter(self, filters: Filters) -> np.ndarray | None:
         cols = self._cols()
         entries = self.entries()
         mask = np.ones(len(entries), dtype=bool)
@@ -250,7 +269,10 @@ class Corpus:
         """Item ids of the allowed pks (None when every entry is allowed)."""
         if allowed_pks is None:
             return None
-        return item_ids(allowed_pks, self.item_counts(allowed_pks))
+        return self._allowed_items.get(allowed_pks, self._item_ids_of)
+
+    def _item_ids_of(self, pks: np.ndarray) -> np.ndarray:
+        return frozen(item_ids(pks, self.item_counts(pks)))
 
     def save(self, path: Path) -> None:
         """Write all entries as JSON, atomically."""
