@@ -159,6 +159,22 @@ class TestStore:
         found = store.records.get_many("experts", ["e3", "zz", "e0", "e4"])
         assert [r.id for r in found] == ["e3", "e0", "e4"]
 
+    def test_lookups_by_id_reuse_parsed_rows_only_while_the_row_is_unchanged(self, store: Store) -> None:
+        store.records.upsert("experts", [expert("e1"), expert("e2")])
+        first = store.records.get_many("experts", ["e1", "e2"])
+        again = store.records.get_many("experts", ["e1", "e2"])
+        assert again == first and again[0] is not first[0]  # equal copies, never the memo itself
+        again[0].name = "改过的名字"  # a caller changing its copy does not change the next read
+        assert store.records.get("experts", "e1") == first[0]
+        store.records.upsert("experts", [expert("e1", affiliation="MIT")])
+        assert store.records.get("experts", "e1").affiliation == "MIT"  # type: ignore[union-attr]
+        with store.engine.begin() as conn:  # a hand edit that leaves the content hash alone is seen too
+            conn.exec_driver_sql("UPDATE experts SET affiliation = 'ETH Zürich' WHERE id = 'e2'")
+        assert [r.affiliation for r in store.records.get_many("experts", ["e2", "e1"])] == [  # type: ignore[union-attr]
+            "ETH Zürich",
+            "MIT",
+        ]
+
     def test_list_count_rows_and_pk_lookups(self, store: Store) -> None:
         store.records.upsert("experts", [expert(f"e{i}") for i in (3, 1, 2)])
         assert [r.id for r in store.records.list("experts")] == ["e3", "e1", "e2"]

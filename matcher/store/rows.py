@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 import types
 import typing
+from collections import OrderedDict
 from collections.abc import Mapping
 from enum import Enum
 from functools import cache
@@ -82,6 +84,34 @@ def from_row(kind: str, row: Mapping[Any, Any]) -> Record:
         elif value is not None:
             data[name] = value
     return model.model_validate(data)
+
+
+class ParsedRows:
+    """Records parsed from rows, re-used while a row is unchanged (every column compared, so exact).
+
+    Serving reads the same few thousand experts again and again; validating each row again costs more
+    than the rest of reading it. A hit returns a shallow copy, so callers cannot change the memo.
+    """
+
+    def __init__(self, capacity: int = 20_000) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[tuple[str, str], tuple[tuple[Any, ...], Record]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def parse(self, kind: str, row: Mapping[Any, Any]) -> Record:
+        """``from_row(kind, row)``, from the memo when this row was parsed before with the same values."""
+        values, key = tuple(row.values()), (kind, str(row["id"]))
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None and hit[0] == values:
+                self._entries.move_to_end(key)
+                return hit[1].model_copy()
+        record = from_row(kind, row)
+        with self._lock:
+            self._entries[key] = (values, record)
+            if len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+        return record.model_copy()
 
 
 # Resolved once per class: type hints are slow to evaluate and rows are mapped by the thousand.

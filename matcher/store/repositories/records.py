@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Table, bindparam, func, select
 
 from matcher.domain.records import Record
 from matcher.store.database import Database, utc_now
-from matcher.store.rows import from_row, record_type, to_row
+from matcher.store.rows import ParsedRows, from_row, record_type, to_row
 from matcher.store.tables import RECORD_TABLES
 
 # Stays well under SQLite's and PostgreSQL's bound-parameter limits for IN (...) lists.
@@ -55,6 +55,7 @@ class RecordRepository:
     def __init__(self, database: Database) -> None:
         """Work on ``database``."""
         self._db = database
+        self._parsed = ParsedRows()  # lookups by id re-use records whose rows did not change
 
     def upsert(self, kind: str, records: Sequence[Record]) -> UpsertResult:
         """Insert new records and update changed ones in one transaction.
@@ -118,7 +119,7 @@ class RecordRepository:
         table = table_for(kind)
         with self._db.read() as conn:
             row = conn.execute(select(table).where(table.c.id == id)).mappings().first()
-        return None if row is None else from_row(kind, row)
+        return None if row is None else self._parsed.parse(kind, row)
 
     def get_many(self, kind: str, ids: Iterable[str]) -> builtins.list[Record]:
         """Records for ``ids`` in the order given; missing ids are skipped."""
@@ -128,7 +129,7 @@ class RecordRepository:
         with self._db.read() as conn:
             for chunk in _chunks(wanted):
                 for row in conn.execute(select(table).where(table.c.id.in_(chunk))).mappings():
-                    found[row["id"]] = from_row(kind, row)
+                    found[row["id"]] = self._parsed.parse(kind, row)
         return [found[id_] for id_ in wanted if id_ in found]
 
     def list(
