@@ -41,7 +41,7 @@ _VECTORS_FILE = "vectors.npy"
 _SMALL_ALLOWED = 2000  # at most this many allowed ids (or 2 %) → exact scoring from the store
 _SMALL_FRACTION = 0.02
 _TOMBSTONE_COMPACT = 0.3
-_TRAIN_PER_LIST = 50  # k-means sample per inverted list (faiss asks for >= 39)
+_TRAIN_PER_LIST = 40  # k-means sample per inverted list (faiss asks for >= 39)
 _KMEANS_ITERATIONS = 10  # coarse lists need not be optimal: the exact re-scoring repairs the rest
 _PARAM_NAMES = ("pq_m", "nbits", "ivf_nlist", "nprobe", "shortlist", "min_train")
 
