@@ -17,7 +17,8 @@ class Settings(BaseSettings):
         data_dir: the embedded default's data directory (SQLite file, index files, caches, outbox).
         database_url: any SQLAlchemy URL; empty means ``sqlite:///<data_dir>/haizhi.db``.
         encoder: ``use`` (multilingual USE v3, default) or ``st:<local model path>``.
-        index_kind: FAISS index type for experts: ``flat`` (exact), ``hnsw`` or ``ivf``.
+        index_kind: FAISS index type for experts: ``flat`` (exact), ``hnsw``, ``ivf`` or ``ivfpq``
+            (compressed codes + exact re-scoring from a memory-mapped float file, for 1M experts).
         fusion: how dense and lexical candidates are fused: ``zscore`` (default), ``rrf`` or ``weighted``.
         item_weight: share of the decayed item (publication) cosine in an expert's dense score.
         item_decay: decay of the further items' cosine excess in an expert's dense score (0: best only).
@@ -31,7 +32,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     encoder: str = "use"
-    index_kind: Literal["flat", "hnsw", "ivf"] = "flat"
+    index_kind: Literal["flat", "hnsw", "ivf", "ivfpq"] = "flat"
     fusion: Literal["rrf", "weighted", "zscore"] = "zscore"
     rrf_k: int = Field(default=60, ge=1)
     dense_candidates: int = Field(default=200, ge=1)

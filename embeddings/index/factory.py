@@ -1,7 +1,7 @@
 """Create and load vector indexes by kind or saved backend, importing a backend only when it is used.
 
 Callers (the `matcher` domain layer among them) name an index *kind* (``"flat"``, ``"hnsw"``,
-``"ivf"``) and never import a backend module, so ``import matcher`` does not load faiss and a new
+``"ivf"``, ``"ivfpq"``) and never import a backend module, so ``import matcher`` does not load faiss and a new
 backend is one entry in :data:`INDEX_BACKENDS` plus its module. A backend module defines a
 :class:`~embeddings.index.base.VectorIndex` subclass and ``set_num_threads(threads)``.
 """
@@ -27,9 +27,12 @@ __all__ = [
 ]
 
 # backend name (as written in manifests) → (module, class); modules are imported on first use
-INDEX_BACKENDS: dict[str, tuple[str, str]] = {"faiss": ("embeddings.index.faiss_index", "FaissIndex")}
+INDEX_BACKENDS: dict[str, tuple[str, str]] = {
+    "faiss": ("embeddings.index.faiss_index", "FaissIndex"),
+    "faiss-compressed": ("embeddings.index.faiss_compressed", "CompressedFaissIndex"),
+}
 # index kind → backend implementing it
-INDEX_KINDS: dict[str, str] = {"flat": "faiss", "hnsw": "faiss", "ivf": "faiss"}
+INDEX_KINDS: dict[str, str] = {"flat": "faiss", "hnsw": "faiss", "ivf": "faiss", "ivfpq": "faiss-compressed"}
 
 _requested_threads: int | None = None  # the last `set_search_threads`, for backends imported later
 _threads_applied: set[str] = set()  # backend modules already running with _requested_threads
@@ -54,11 +57,12 @@ def create_index(kind: str, *, dim: int, encoder_id: str, **params: Any) -> Vect
     """A new empty index of ``kind``.
 
     Args:
-        kind: One of :data:`INDEX_KINDS` (``"flat"`` exact, ``"hnsw"`` graph, ``"ivf"`` inverted lists).
+        kind: One of :data:`INDEX_KINDS` (``"flat"`` exact, ``"hnsw"`` graph, ``"ivf"`` inverted lists,
+            ``"ivfpq"`` compressed codes re-scored exactly from a memory-mapped float file).
         dim: Vector dimension.
         encoder_id: Id of the encoder producing the vectors (checked on load).
         **params: Backend parameters (for faiss: ``hnsw_m``, ``ef_construction``, ``ef_search``,
-            ``ivf_nlist``, ``nprobe``).
+            ``ivf_nlist``, ``nprobe``; for ``ivfpq`` also ``pq_m``, ``nbits``, ``shortlist``, ``min_train``).
 
     Raises:
         ValueError: For an unknown kind (the message names the allowed ones).

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from matcher.service import Matcher
-from pipelines.bench import loadtest
+from pipelines.bench import index_bench, loadtest
 from pipelines.cli import analysis as cli_analysis
 from pipelines.cli import flow as cli_flow
 from pipelines.cli import match as cli_match
@@ -116,6 +116,9 @@ def bench(
         profile=profile,
     )
     typer.echo(report)
+
+
+app.command("bench-index")(index_bench.bench_index_command)
 
 
 # Analysis: train-ranker, tune, simulate-outcomes, compare, fit-ranker.
