@@ -12,6 +12,7 @@ import pytest
 
 from embeddings.index import FaissIndex, IndexManifest, IndexMismatchError, read_manifest
 from embeddings.index.base import ReadOnlyIndexError
+from embeddings.index.factory import create_index
 from embeddings.index.idmap import frozen
 
 DIM = 32
@@ -284,11 +285,12 @@ def test_resave_replaces_version_and_cleans_old(tmp_path: Path) -> None:
     assert len(versions) == 2  # the live version and the previous one (for readers mid-load)
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf", "ivfpq"])
 def test_a_reused_read_only_filter_stays_correct_after_the_index_changes(kind: str) -> None:
     ids = np.arange(1000, dtype=np.int64)
     vectors = unit_vectors(1000, seed=3)
-    index = FaissIndex(DIM, "enc-v1", kind=kind, hnsw_m=12, ivf_nlist=8, nprobe=8)
+    params = {"min_train": 256, "pq_m": 4} if kind == "ivfpq" else {"hnsw_m": 12}
+    index = create_index(kind, dim=DIM, encoder_id="enc-v1", ivf_nlist=8, nprobe=8, **params)
     index.add(ids[:900], vectors[:900])
     allowed = frozen(np.arange(0, 1000, 2, dtype=np.int64))  # half the ids, some not yet indexed
     query = vectors[950]  # the nearest vector to itself once id 950 is added

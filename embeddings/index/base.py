@@ -8,6 +8,7 @@ index are built on those here, and a collection stores several indexes in one ve
 from __future__ import annotations
 
 import json
+import math
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ __all__ = [
     "ReadOnlyIndexError",
     "VectorIndex",
     "check_encoder",
+    "default_nlist",
     "read_manifest",
     "read_manifest_file",
 ]
@@ -88,6 +90,11 @@ class IndexManifest:
         if not isinstance(manifest.dim, int) or not isinstance(manifest.count, int):
             raise ValueError("invalid index manifest: dim and count must be integers")
         return manifest
+
+
+def default_nlist(count: int) -> int:
+    """IVF list count for ``count`` vectors: ~4·sqrt(n), with at least 39 training points per list."""
+    return max(1, min(int(4 * math.sqrt(count)), count // 39))
 
 
 def read_manifest(directory: Path) -> IndexManifest:

@@ -19,6 +19,7 @@ from embeddings.index.base import VectorIndex, read_manifest, read_manifest_file
 __all__ = [
     "INDEX_BACKENDS",
     "INDEX_KINDS",
+    "TRAINED_KINDS",
     "backend_class",
     "create_index",
     "load_index",
@@ -33,6 +34,8 @@ INDEX_BACKENDS: dict[str, tuple[str, str]] = {
 }
 # index kind → backend implementing it
 INDEX_KINDS: dict[str, str] = {"flat": "faiss", "hnsw": "faiss", "ivf": "faiss", "ivfpq": "faiss-compressed"}
+# kinds that learn inverted lists from the first vectors they get (``ivf_nlist`` sizes them)
+TRAINED_KINDS: tuple[str, ...] = ("ivf", "ivfpq")
 
 _requested_threads: int | None = None  # the last `set_search_threads`, for backends imported later
 _threads_applied: set[str] = set()  # backend modules already running with _requested_threads

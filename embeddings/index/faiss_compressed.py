@@ -23,9 +23,16 @@ from typing import Any, Self
 import faiss as _faiss_stubbed
 import numpy as np
 
-from embeddings.index.base import MANIFEST_FILE, IndexManifest, VectorIndex, check_encoder, read_manifest_file
-from embeddings.index.faiss_index import default_nlist, set_num_threads
-from embeddings.index.idmap import PositionMap, as_id_array
+from embeddings.index.base import (
+    MANIFEST_FILE,
+    IndexManifest,
+    VectorIndex,
+    check_encoder,
+    default_nlist,
+    read_manifest_file,
+)
+from embeddings.index.faiss_index import set_num_threads
+from embeddings.index.idmap import AllowedPositions, PositionMap, as_id_array
 from embeddings.index.topk import empty_result, flat_topk
 from embeddings.index.vectorstore import VectorStore, check_batch, check_queries
 
@@ -86,7 +93,7 @@ class CompressedFaissIndex(VectorIndex):
         nbits: int = 8,
         ivf_nlist: int | None = None,
         nprobe: int = 32,
-        shortlist: int = 256,
+        shortlist: int = 512,
         min_train: int = 10_000,
     ) -> None:
         self.pq_m = int(pq_m) if pq_m is not None else max(1, dim // 8)
@@ -228,10 +235,10 @@ class CompressedFaissIndex(VectorIndex):
         if n == 0 or len(self._map) == 0:
             return empty_result(n, k)
         positions: np.ndarray | None = None
+        chosen: AllowedPositions | None = None
         if allowed is not None:
-            keys = as_id_array(allowed, "allowed")
-            positions = self._map.positions(np.unique(keys))
-            positions = positions[positions >= 0]
+            chosen = self._map.allowed(allowed)
+            positions = chosen.positions
             if positions.size == 0:
                 return empty_result(n, k)
         small = positions is not None and positions.size <= max(_SMALL_ALLOWED, _SMALL_FRACTION * len(self))
@@ -239,7 +246,7 @@ class CompressedFaissIndex(VectorIndex):
             if positions is None and len(self._map) < self._map.capacity:
                 positions = self._live_positions()  # skip tombstones
             return flat_topk(matrix, self._store.view(), self._map.labels, k, positions)
-        selector = None if positions is None else faiss.IDSelectorBitmap(self._map.live_bitmap(positions))
+        selector = None if chosen is None else faiss.IDSelectorBitmap(chosen.bitmap)
         params = faiss.SearchParametersIVF(nprobe=nprobe or self.nprobe, sel=selector)
         _, candidates = self._codes.search(matrix, max(k, shortlist or self.shortlist), params=params)
         return self._store.rescore(matrix, candidates, self._map.labels, k)

@@ -14,16 +14,21 @@ mutates the same index is not safe: build a new index and swap it in.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
 import faiss as _faiss_stubbed
 import numpy as np
 
-from embeddings.index.base import MANIFEST_FILE, IndexManifest, VectorIndex, check_encoder, read_manifest_file
-from embeddings.index.idmap import PositionMap, as_id_array
+from embeddings.index.base import (
+    MANIFEST_FILE,
+    IndexManifest,
+    VectorIndex,
+    check_encoder,
+    default_nlist,
+    read_manifest_file,
+)
+from embeddings.index.idmap import AllowedPositions, PositionMap, as_id_array
 from embeddings.index.topk import empty_result, exact_topk, flat_topk
 
 __all__ = ["BACKEND", "INDEX_KINDS", "FaissIndex", "set_num_threads"]
@@ -47,19 +52,6 @@ def set_num_threads(threads: int) -> None:
     if threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
     faiss.omp_set_num_threads(threads)
-
-
-def default_nlist(count: int) -> int:
-    """IVF list count: ~4·sqrt(n), with at least 39 training points per list."""
-    return max(1, min(int(4 * math.sqrt(count)), count // 39))
-
-
-@dataclass
-class _Allowed:
-    """An ``allowed`` filter converted for this index: its positions, and their bitmap once needed."""
-
-    positions: np.ndarray
-    bitmap: np.ndarray | None = None
 
 
 class FaissIndex(VectorIndex):
@@ -254,10 +246,10 @@ class FaissIndex(VectorIndex):
         n = matrix.shape[0]
         if n == 0 or len(self._map) == 0:
             return empty_result(n, k)
-        chosen: _Allowed | None = None
+        chosen: AllowedPositions | None = None
         positions: np.ndarray | None = None
         if allowed is not None:
-            chosen = self._map.memo.get(allowed, self._allowed_positions)
+            chosen = self._map.allowed(allowed)
             positions = chosen.positions
             if positions.size == 0:
                 return empty_result(n, k)
@@ -272,18 +264,11 @@ class FaissIndex(VectorIndex):
         ids = self._map.ids_at(found)
         return np.where(ids >= 0, scores, -np.inf).astype(np.float32), ids
 
-    def _allowed_positions(self, allowed: np.ndarray) -> _Allowed:
-        keys = as_id_array(allowed, "allowed")
-        if keys.size > 1 and not (keys[1:] > keys[:-1]).all():
-            keys = np.unique(keys)
-        positions = self._map.positions(keys)
-        return _Allowed(positions[positions >= 0])
-
-    def _search_params(self, allowed: _Allowed | None, ef_search: int | None, nprobe: int | None) -> Any:
+    def _search_params(
+        self, allowed: AllowedPositions | None, ef_search: int | None, nprobe: int | None
+    ) -> Any:
         selector = None
         if allowed is not None:
-            if allowed.bitmap is None:
-                allowed.bitmap = self._map.live_bitmap(allowed.positions)
             selector = faiss.IDSelectorBitmap(allowed.bitmap)
         elif self.kind == "hnsw" and len(self._map) < self._map.capacity:
             if self._live_bitmap is None:

@@ -9,13 +9,14 @@ one numpy call.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
 
 T = TypeVar("T")
 
-__all__ = ["AllowedMemo", "PositionMap", "as_id_array", "frozen"]
+__all__ = ["AllowedMemo", "AllowedPositions", "PositionMap", "as_id_array", "frozen"]
 
 _DENSE_SLACK = 65_536  # a dense table may be this much larger than 4x the number of ids
 
@@ -71,6 +72,24 @@ class AllowedMemo:
     def clear(self) -> None:
         """Forget the memo (the index changed)."""
         self._key, self._value = None, None
+
+
+@dataclass
+class AllowedPositions:
+    """An ``allowed`` filter converted for one map: the positions of its indexed ids, and their bitmap."""
+
+    positions: np.ndarray
+    capacity: int
+    _bitmap: np.ndarray | None = None
+
+    @property
+    def bitmap(self) -> np.ndarray:
+        """Little-endian bitmap over all positions (``faiss.IDSelectorBitmap``), built on first use."""
+        if self._bitmap is None:
+            mask = np.zeros(self.capacity, dtype=bool)
+            mask[self.positions] = True
+            self._bitmap = np.packbits(mask, bitorder="little")
+        return self._bitmap
 
 
 class PositionMap:
@@ -134,6 +153,17 @@ class PositionMap:
         slots[slots == sorted_ids.size] = 0
         found = sorted_ids[slots] == ids
         return np.where(found, self._sorted_positions[slots], -1)
+
+    def allowed(self, allowed: np.ndarray) -> AllowedPositions:
+        """Positions of the indexed ids among ``allowed`` (memoised for a reused read-only array)."""
+        return self.memo.get(allowed, self._allowed_positions)
+
+    def _allowed_positions(self, allowed: np.ndarray) -> AllowedPositions:
+        keys = as_id_array(allowed, "allowed")
+        if keys.size > 1 and not (keys[1:] > keys[:-1]).all():
+            keys = np.unique(keys)  # duplicates would be returned twice
+        positions = self.positions(keys)
+        return AllowedPositions(positions[positions >= 0], self.capacity)
 
     def ids_at(self, positions: np.ndarray) -> np.ndarray:
         """Ids at ``positions``; -1 stays -1 (faiss padding)."""

@@ -224,7 +224,7 @@ class BM25Index(LexicalIndex):
         if allowed is None:
             candidates = np.flatnonzero(scores > 0)
         else:
-            rows = self._rows.memo.get(allowed, self._allowed_rows)
+            rows = self._rows.allowed(allowed).positions
             candidates = rows[scores[rows] > 0]
         if candidates.size > k:
             kth_best = scores[candidates[np.argpartition(-scores[candidates], k - 1)[k - 1]]]
@@ -232,13 +232,6 @@ class BM25Index(LexicalIndex):
         labels = self._rows.labels[candidates]
         order = np.lexsort((labels, -scores[candidates]))[:k]  # best first, ties by ascending id
         return scores[candidates[order]], labels[order]
-
-    def _allowed_rows(self, allowed: np.ndarray) -> np.ndarray:
-        keys = as_id_array(allowed, "allowed")
-        if keys.size > 1 and not (keys[1:] > keys[:-1]).all():
-            keys = np.unique(keys)  # duplicates would be returned twice
-        rows = self._rows.positions(keys)
-        return rows[rows >= 0]
 
     def score(self, query: Query, ids: np.ndarray) -> np.ndarray:
         """BM25 scores of ``ids`` (float32, 0 for ids not indexed).

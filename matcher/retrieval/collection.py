@@ -27,8 +27,8 @@ import numpy as np
 
 from embeddings.cache.store import EmbeddingCache
 from embeddings.encoders.base import Encoder
-from embeddings.index.base import IndexMismatchError, VectorIndex
-from embeddings.index.factory import create_index, read_index
+from embeddings.index.base import IndexMismatchError, VectorIndex, default_nlist
+from embeddings.index.factory import TRAINED_KINDS, create_index, read_index
 from embeddings.index.storage import current_version, files_directory, write_versioned
 from embeddings.lexical.base import LexicalIndex
 from embeddings.lexical.factory import DEFAULT_LEXICAL_BACKEND, create_lexical_index, read_lexical_index
@@ -160,10 +160,11 @@ class Collection:
         for entry in entries:
             self.corpus.put(entry)
 
-    def reindex(self, index_kind: str, *, block: int = 100_000) -> bool:
+    def reindex(self, index_kind: str, *, block: int = 250_000) -> bool:
         """Rebuild the vector indexes as ``index_kind`` from the vectors they hold (no re-embedding).
 
-        Returns False when both already are of that kind. Trained kinds train on the first block.
+        Returns False when both already are of that kind. Trained kinds (IVF) size their lists for
+        the whole collection and train on the first block.
         """
         changed = False
         for name in ("dense", "items"):
@@ -171,7 +172,8 @@ class Collection:
             if index is None or index.kind == index_kind:
                 continue
             ids = index.ids()
-            rebuilt = create_index(index_kind, dim=index.dim, encoder_id=index.encoder_id)
+            sized = {"ivf_nlist": default_nlist(len(ids))} if index_kind in TRAINED_KINDS else {}
+            rebuilt = create_index(index_kind, dim=index.dim, encoder_id=index.encoder_id, **sized)
             for start in range(0, len(ids), block):
                 rebuilt.add(ids[start : start + block], index.reconstruct(ids[start : start + block]))
             setattr(self, name, rebuilt)
