@@ -207,3 +207,37 @@ def test_more_than_one_worker_on_sqlite_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli_app, ["serve", "--data-dir", str(tmp_path), "--workers", "2"])
     assert result.exit_code == 2
     assert "needs PostgreSQL" in result.output and "database is locked" in result.output
+
+
+def test_the_follower_indexes_other_writers_and_swaps_in_saved_versions(
+    demo_data_dir: Path, use_encoder: Encoder, tmp_path: Path
+) -> None:
+    """Two processes' matchers in one: B's follower sees A's writes, deletes and saved versions (SQLite)."""
+    from embeddings.index.layered import LayeredIndex
+    from matcher.retrieval.follow import StoreFollower
+
+    shutil.copytree(demo_data_dir, tmp_path / "data")
+    settings = Settings(data_dir=tmp_path / "data", index_mmap=True, embed_workers=1)
+    a, b = (Matcher(settings, encoder=use_encoder) for _ in range(2))
+    follow_a, follow_b = StoreFollower(a, save_every=0.0), StoreFollower(b, save_every=3600.0)
+    need = NEED["text"]
+    assert isinstance(b.collection("experts").dense, LayeredIndex)
+    assert follow_b.poll_once().indexed == {}  # nothing changed yet
+    assert follow_b.poll_once().indexed == {}
+    expert = Expert.model_validate(NEW_EXPERT)
+    a.store.records.upsert("experts", [expert])
+    a.index_records("experts", [expert.id], save=False)  # what an API write does in worker A
+    assert follow_b.poll_once().indexed == {"experts": 1}
+    assert b.recommend(need, k=1, explain=False)[0].id == "EXW001"
+    assert follow_b.poll_once().indexed == {}  # indexed once, not again
+    assert follow_a.poll_once().saved == ["experts"]  # A holds the saver lock and saves its layer
+    report = follow_b.poll_once()
+    assert [line.split()[0] for line in report.loaded] == ["experts"] and "experts" not in report.indexed
+    dense = b.collection("experts").dense
+    assert isinstance(dense, LayeredIndex) and not dense.changed  # the saved version holds the write
+    assert b.recommend(need, k=1, explain=False)[0].id == "EXW001"
+    assert a.store.records.delete("experts", ["EXW001"]) == 1  # e.g. a dedup merge
+    assert follow_b.poll_once().indexed == {"experts": 1}
+    assert "EXW001" not in [r.id for r in b.recommend(need, k=5, explain=False)]
+    follow_a.stop()
+    follow_b.stop()
