@@ -134,9 +134,10 @@ async def _load(
     errors: list[str] = []
     pids: list[str] = []
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=url, headers={"X-API-Key": key}, limits=limits, timeout=120
-    ) as client:
+    # a new connection per request: the kernel hands each to a worker that accepts (a kept-alive
+    # connection would stay with the worker that accepted it, often one worker for all clients)
+    headers = {"X-API-Key": key, "Connection": "close"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=120) as client:
         counter = iter(range(requests))
 
         async def client_task() -> None:
@@ -168,13 +169,16 @@ def start_workers(
     env = {**os.environ, "HAIZHI_DATABASE_URL": settings.database_url, "HAIZHI_INDEX_MMAP": "true"}
     command = [sys.executable, "-m", "pipelines.cli.main", "serve", "--data-dir", str(settings.data_dir)]
     command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    log = settings.data_dir / f"serve-{workers}-workers.log"
+    with log.open("wb") as output:  # the child keeps its own handle
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     pids: set[int] = set()
     deadline = time.monotonic() + timeout
     while len(pids) < workers:
         if process.poll() is not None or time.monotonic() > deadline:
             process.terminate()
-            raise RuntimeError(f"{workers} workers did not all answer on port {port} within {timeout:.0f} s")
+            tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+            raise RuntimeError(f"{workers} workers did not all answer on port {port}:\n{tail}")
         try:  # a new connection each time: the kernel hands it to any worker that accepts
             pids.add(int(httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=5).headers[WORKER_HEADER]))
         except (httpx.HTTPError, KeyError, ValueError):
@@ -234,7 +238,8 @@ def workers_markdown(results: list[WorkersResult], stamp: str, cores: int) -> st
         "",
         "`POST /v1/recommendations` (k=10, explanations and profiles) through `haizhi serve --workers N` "
         f"on 127.0.0.1 over PostgreSQL (schema `{SCHEMA}`), index files memory-mapped; clients: httpx "
-        f"async in one process on the same machine ({cores} cores, shared by clients, server and database).",
+        f"async in one process on the same machine ({cores} cores, shared by clients, server and database), "
+        "a new connection per request so the kernel spreads them over the workers.",
         "",
         "| workers | experts | clients | requests | errors | seconds | req/s | p50 ms | p95 ms | p99 ms "
         "| max ms | load avg 1/5/15 |",

@@ -20,6 +20,7 @@ from pipelines.cli.serve import DataDir, _settings, _store, ensure_admin_key
 
 __all__ = ["SQLITE_REFUSAL", "check_database", "serve", "serve_workers", "worker_environment"]
 
+WORKER_HEALTHCHECK_SECONDS = 60
 SQLITE_REFUSAL = (
     "--workers {workers} needs PostgreSQL: SQLite lets one process write at a time, so concurrent writes "
     "through several workers would fail with 'database is locked'. Set HAIZHI_DATABASE_URL to a "
@@ -60,7 +61,15 @@ def serve_workers(settings: Settings, *, host: str, port: int, workers: int, log
     check_database(settings, workers)
     os.environ.update(worker_environment(settings))  # the workers inherit the environment
     uvicorn.run(
-        "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level=log_level
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        # a worker loading its encoder and indexes on a busy machine may not answer the supervisor's
+        # ping within uvicorn's 5 s default, and would be killed and restarted over and over
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 
