@@ -76,7 +76,7 @@ class Collection:
     """
 
     store_stamp: dict[str, Any] | None = None
-    version: str | None = None  # name of the saved version it was loaded from (None: built in memory)
+    version: str | None = None
 
     def __init__(
         self,
@@ -239,8 +239,7 @@ class Collection:
     ) -> Collection:
         """Load the current version (layout 2, or layout 1 with its nested versioned indexes).
 
-        ``mmap`` maps the vector indexes read-only (processes share them) under a `LayeredIndex`, so
-        writes still index in memory; lexical indexes and the corpus are read into memory either way.
+        ``mmap``: vector indexes mapped read-only (shared) under a `LayeredIndex` that takes writes.
 
         Raises:
             FileNotFoundError: when no index was built yet.
@@ -254,9 +253,8 @@ class Collection:
 
         def vectors(name: str) -> VectorIndex:
             files = files_directory(version / name, "vector index")
-            if mmap:
-                return LayeredIndex.read_files(files, expected_encoder_id=encoder_id)
-            return read_index(files, expected_encoder_id=encoder_id)
+            reader = LayeredIndex.read_files if mmap else read_index
+            return reader(files, expected_encoder_id=encoder_id)
 
         def lexical_index(name: str) -> LexicalIndex:
             return read_lexical_index(files_directory(version / name, "lexical index"), lexical_backend)
