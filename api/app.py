@@ -1,15 +1,22 @@
-"""The FastAPI application: `create_app(settings)`; heavy objects are built in the lifespan."""
+"""The FastAPI application: `create_app(settings)`; heavy objects are built in the lifespan.
+
+`create_app` is also the app factory of ``uvicorn --factory`` (settings then come from the environment):
+`haizhi serve --workers N` starts N such processes over one set of memory-mapped index files, each
+following the database and the saved versions (`matcher.retrieval.follow`, docs/serving.md).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.boundary import StrictInputMiddleware
 from api.errors import ERROR_RESPONSES, install_error_handlers
@@ -19,18 +26,43 @@ from api.routers import stats as ops_stats
 from api.settings import ApiSettings
 from api.state import AppState
 from embeddings.encoders.base import Encoder
+from matcher.retrieval.follow import StoreFollower, exclusive_lock
 from matcher.service import Matcher
 
 STATIC_DIR = Path(__file__).parent / "static"
+WORKER_HEADER = "X-Haizhi-Worker"
 log = logging.getLogger("haizhi.api")
+
+
+class WorkerHeaderMiddleware:
+    """Adds ``X-Haizhi-Worker: <pid>`` to every response: which server process answered."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.header = (WORKER_HEADER.lower().encode(), str(os.getpid()).encode())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), self.header]
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
 
 
 def build_matcher(settings: ApiSettings, encoder: Encoder | None = None) -> Matcher:
     """Open the store, load (or first build) the indexes and warm the encoder up."""
     settings.matcher.data_dir.mkdir(parents=True, exist_ok=True)
     matcher = Matcher(settings.matcher, encoder=encoder)
-    # incremental: builds a missing index, and catches up with writes made while the server was down
-    report = matcher.build_index()
+    # incremental: builds a missing index, and catches up with writes made while the server was down;
+    # processes sharing the index files take turns, so only the first of them saves a new version
+    build_lock = settings.matcher.index_dir / "build.lock"
+    with exclusive_lock(build_lock) if settings.matcher.index_mmap else nullcontext():
+        report = matcher.build_index()
     if report.experts.changed or report.demands.changed:
         log.warning("indexes brought up to date with the store: %s", report)
     matcher.encoder.encode_queries(["warm-up 预热"])  # load the model before the first request
@@ -48,13 +80,21 @@ def create_app(settings: ApiSettings | None = None, *, encoder: Encoder | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.haizhi = AppState(settings=settings, matcher=build_matcher(settings, encoder))
+        state = AppState(settings=settings, matcher=build_matcher(settings, encoder))
+        app.state.haizhi = state
+        follower = None
+        if settings.matcher.index_mmap and settings.matcher.index_poll_seconds > 0:
+            follower = StoreFollower(state.matcher, state.lock, interval=settings.matcher.index_poll_seconds)
+            follower.start()
         try:
             yield
         finally:
-            app.state.haizhi.matcher.save_indexes()
-            app.state.haizhi.matcher.cache.save()  # vectors embedded for writes since the last checkpoint
-            app.state.haizhi.store.close()
+            if follower is not None:
+                follower.stop(save=True)  # only the process holding the saver lock saves
+            else:
+                state.matcher.save_indexes()
+            state.matcher.cache.save()  # vectors embedded for writes since the last checkpoint
+            state.store.close()
 
     app = FastAPI(
         title="Haizhi Match API",
@@ -67,6 +107,7 @@ def create_app(settings: ApiSettings | None = None, *, encoder: Encoder | None =
     )
     install_error_handlers(app)
     app.add_middleware(StrictInputMiddleware)
+    app.add_middleware(WorkerHeaderMiddleware)
     for module in (recommendations, demands, experts, organizations, sites, matches, imports, system):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(ops_stats.router, responses=ERROR_RESPONSES)  # operations: stats, gaps, flow

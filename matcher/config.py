@@ -25,6 +25,11 @@ class Settings(BaseSettings):
         lexical_item_weight: share of the decayed per-item BM25 in the fused lexical signal.
         lexical_item_decay: decay of the sum over an expert's best per-item BM25 scores.
         ranker_params: optional JSON file with LinearRanker parameters (from tuning).
+        index_mmap: map the saved vector indexes read-only (shared by every server process through
+            the page cache) and keep writes in a small in-memory layer until the next saved version;
+            `haizhi serve --workers N` turns it on (docs/serving.md).
+        index_poll_seconds: with ``index_mmap``, how often a server process checks the database and the
+            saved index version for changes made by other processes (0 turns following off).
     """
 
     model_config = SettingsConfigDict(env_prefix="HAIZHI_", env_file=".env", extra="ignore")
@@ -67,6 +72,9 @@ class Settings(BaseSettings):
     nightly_org_limit: int = Field(default=2, ge=1)
     nightly_org_key: Literal["organizations", "affiliation"] = "organizations"
     outbox_dir: Path | None = None
+    # many server processes over one set of index files (docs/serving.md)
+    index_mmap: bool = False
+    index_poll_seconds: float = Field(default=2.0, ge=0.0, le=3600.0)
 
     @property
     def resolved_database_url(self) -> str:

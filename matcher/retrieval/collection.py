@@ -29,6 +29,7 @@ from embeddings.cache.store import EmbeddingCache
 from embeddings.encoders.base import Encoder
 from embeddings.index.base import IndexMismatchError, VectorIndex, default_nlist
 from embeddings.index.factory import TRAINED_KINDS, create_index, read_index
+from embeddings.index.layered import LayeredIndex
 from embeddings.index.storage import current_version, files_directory, write_versioned
 from embeddings.lexical.base import LexicalIndex
 from embeddings.lexical.factory import DEFAULT_LEXICAL_BACKEND, create_lexical_index, read_lexical_index
@@ -71,9 +72,11 @@ class Collection:
     Attributes:
         store_stamp: the store state the last build indexed (``max_pk``, ``updated_at``; saved in the
             manifest), so `matcher.retrieval.maintenance` finds what changed since; None before a build.
+        version: the saved version `load` read (its directory name), to notice a newer one.
     """
 
     store_stamp: dict[str, Any] | None = None
+    version: str | None = None
 
     def __init__(
         self,
@@ -233,8 +236,12 @@ class Collection:
         return write_versioned(directory, write, what=f"{self.kind} index")
 
     @classmethod
-    def load(cls, kind: CollectionKind, directory: Path, encoder_id: str) -> Collection:
+    def load(
+        cls, kind: CollectionKind, directory: Path, encoder_id: str, *, mmap: bool = False
+    ) -> Collection:
         """Load the current version (layout 2, or layout 1 with its nested versioned indexes).
+
+        ``mmap``: vector indexes mapped read-only (shared) under a `LayeredIndex` that takes writes.
 
         Raises:
             FileNotFoundError: when no index was built yet.
@@ -247,7 +254,9 @@ class Collection:
         lexical_backend = manifest.get("lexical_backend", DEFAULT_LEXICAL_BACKEND)
 
         def vectors(name: str) -> VectorIndex:
-            return read_index(files_directory(version / name, "vector index"), expected_encoder_id=encoder_id)
+            files = files_directory(version / name, "vector index")
+            reader = LayeredIndex.read_files if mmap else read_index
+            return reader(files, expected_encoder_id=encoder_id)
 
         def lexical_index(name: str) -> LexicalIndex:
             return read_lexical_index(files_directory(version / name, "lexical index"), lexical_backend)
@@ -262,6 +271,7 @@ class Collection:
         item_lexical = lexical_index("item_lexical") if (version / "item_lexical").is_dir() else None
         collection = cls(kind, dense, lexical, corpus, manifest.get("analyzer", ""), items, item_lexical)
         collection.store_stamp = manifest.get("store_stamp")
+        collection.version = version.name
         return collection
 
 

@@ -145,8 +145,33 @@ class IndexingMixin:
     def collection(self, kind: CollectionKind) -> Collection:
         """The loaded collection, loading it from disk on first use."""
         if kind not in self._collections:
-            self._collections[kind] = Collection.load(kind, self.settings.index_dir / kind, self.encoder.id)
+            directory = self.settings.index_dir / kind
+            mmap = self.settings.index_mmap
+            self._collections[kind] = Collection.load(kind, directory, self.encoder.id, mmap=mmap)
         return self._collections[kind]
+
+    def loaded_version(self, kind: CollectionKind) -> str | None:
+        """The saved version the loaded ``kind`` collection came from (None: not loaded, or built here)."""
+        loaded = self._collections.get(kind)
+        return None if loaded is None else loaded.version
+
+    def install_collection(self, kind: CollectionKind, collection: Collection, *, unsaved: bool) -> None:
+        """Swap in another collection of ``kind`` (hold the app's write lock); ``unsaved``: it holds
+        changes not in its saved version (`matcher.retrieval.follow`)."""
+        self._collections[kind] = collection
+        if unsaved:
+            self._unsaved.add(kind)
+        else:
+            self._unsaved.discard(kind)
+
+    def unsaved_kinds(self) -> list[CollectionKind]:
+        """Collections holding changes that no saved version has yet."""
+        return [kind for kind in INDEXED_KINDS if kind in self._unsaved]
+
+    def save_collection(self, kind: CollectionKind) -> None:
+        """Save the loaded ``kind`` collection as a new version now."""
+        self._collections[kind].save(self.settings.index_dir / kind)
+        self._unsaved.discard(kind)
 
     def build_index(self, *, full: bool = False, show_progress: bool = False) -> BuildReport:
         """Index experts and demands; incremental unless ``full`` (re-embeds only changed records).

@@ -3,6 +3,8 @@
 By default it starts ``haizhi serve`` in a subprocess on a free 127.0.0.1 port over a data directory
 (the demo data, or ``--experts N`` generated experts), creates a temporary admin key, runs
 ``--concurrency`` clients for ``--duration`` seconds, revokes the key and writes a Markdown + JSON report.
+``--workers 1,2,4`` instead serves PostgreSQL through that many worker processes each
+(`pipelines.bench.workers_load`).
 """
 
 from __future__ import annotations
@@ -256,12 +258,29 @@ def loadtest_command(
     concurrency: Annotated[int, typer.Option(min=1, max=500)] = 20,
     duration: Annotated[float, typer.Option(min=1.0, help="Seconds of measured load per data set.")] = 30.0,
     out: Annotated[Path, typer.Option(help="Report directory.")] = Path("reports"),
+    workers: Annotated[
+        str | None,
+        typer.Option(help="Worker counts to compare, e.g. 1,2,4 (PostgreSQL: see --database-url)."),
+    ] = None,
+    requests: Annotated[int, typer.Option(min=1, help="With --workers: requests per worker count.")] = 2000,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="HAIZHI_LOADTEST_DATABASE_URL",
+            help="With --workers: PostgreSQL URL; the records go to its schema haizhi_loadtest (replaced).",
+        ),
+    ] = None,
 ) -> None:
     """Measure requests/s and p50/p99 latency of the recommendation endpoint with concurrent clients."""
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
     results = []
     if not (settings.data_dir / "haizhi.db").exists():
         raise typer.BadParameter(f"{settings.data_dir} has no database: run `haizhi demo --data-dir …` first")
+    if workers is not None:
+        from pipelines.bench.workers_load import compare_workers
+
+        typer.echo(compare_workers(settings, workers, database_url, requests, concurrency, out, need_texts()))
+        return
     results.append(run_against(settings.data_dir, label="demo", concurrency=concurrency, duration=duration))
     typer.echo(results[-1])
     if experts:

@@ -20,6 +20,7 @@ from pipelines.cli import ops as cli_ops
 from pipelines.cli import quality as cli_quality
 from pipelines.cli import records as cli_records
 from pipelines.cli import serve as cli_api
+from pipelines.cli import workers as cli_workers
 from pipelines.cli.ops import DataDir, settings_for
 from pipelines.demo import DEMO_DATA_DIR
 
@@ -128,7 +129,7 @@ app.command("simulate-outcomes")(cli_analysis.simulate_outcomes_cmd)
 app.command("compare")(cli_analysis.compare)
 app.command("fit-ranker")(cli_quality.fit_ranker)
 # API: serve, keys, audit, loadtest.
-app.command("serve")(cli_api.serve)
+app.command("serve")(cli_workers.serve)
 app.add_typer(cli_api.keys_app, name="keys")
 app.add_typer(cli_api.audit_app, name="audit")
 app.command("loadtest")(loadtest.loadtest_command)

@@ -1,4 +1,4 @@
-"""``haizhi serve`` (API, web page), ``haizhi keys create|list|rotate|revoke``, ``haizhi audit export``."""
+"""``haizhi keys create|list|rotate|revoke``, ``haizhi audit export``, the first admin key of a server."""
 
 from __future__ import annotations
 
@@ -119,35 +119,6 @@ def ensure_admin_key(store: Store, data_dir: Path) -> Path | None:
     path = data_dir / ADMIN_KEY_FILE
     _write_secret(path, token)
     return path
-
-
-def serve(
-    data_dir: DataDir = None,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535)] = 8000,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
-) -> None:
-    """Start the API and the web page (one uvicorn worker; OpenAPI docs at /docs)."""
-    import uvicorn
-
-    from api.app import create_app
-    from api.settings import ApiSettings
-
-    settings = _settings(data_dir)
-    store = _store(data_dir)
-    created = ensure_admin_key(store, settings.data_dir)
-    store.close()
-    if created is not None:
-        typer.secho(
-            f"No API keys yet: created an admin key in {created} (readable by you only).\n"
-            f'  Paste it into the web page, or: curl -H "X-API-Key: $(cat {created})" '
-            f"http://{host}:{port}/v1/me\n"
-            "  Create keys for stations with: haizhi keys create --role station --site ST001 --name …",
-            fg=typer.colors.YELLOW,
-        )
-    typer.echo(f"Haizhi Match on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
-    app = create_app(ApiSettings(matcher=settings, host=host, port=port))
-    uvicorn.run(app, host=host, port=port, workers=1, log_level=log_level)
 
 
 ExpiresIn = Annotated[
