@@ -32,6 +32,7 @@ from embeddings.index.factory import create_index, read_index
 from embeddings.index.storage import current_version, files_directory, write_versioned
 from embeddings.lexical.base import LexicalIndex
 from embeddings.lexical.factory import DEFAULT_LEXICAL_BACKEND, create_lexical_index, read_lexical_index
+from embeddings.progress import progress
 from matcher.domain.records import Record, record_hash
 from matcher.retrieval.corpus import Corpus, item_ids
 from matcher.retrieval.embedding import analyse_and_embed
@@ -149,7 +150,7 @@ class Collection:
         for entry in entries:
             self.corpus.put(entry)
 
-    def reindex(self, index_kind: str, *, block: int = 100_000) -> bool:
+    def reindex(self, index_kind: str, *, block: int = 100_000, show_progress: bool = False) -> bool:
         """Rebuild the vector indexes as ``index_kind`` from the vectors they hold (no re-embedding).
 
         Returns False when both already are of that kind. Trained kinds train on the first block.
@@ -161,8 +162,12 @@ class Collection:
                 continue
             ids = index.ids()
             rebuilt = create_index(index_kind, dim=index.dim, encoder_id=index.encoder_id)
-            for start in range(0, len(ids), block):
-                rebuilt.add(ids[start : start + block], index.reconstruct(ids[start : start + block]))
+            with progress(
+                len(ids), f"reindex {name} as {index_kind}", unit="vector", enabled=show_progress
+            ) as bar:
+                for start in range(0, len(ids), block):
+                    rebuilt.add(ids[start : start + block], index.reconstruct(ids[start : start + block]))
+                    bar.update(len(ids[start : start + block]))
             setattr(self, name, rebuilt)
             changed = True
         return changed

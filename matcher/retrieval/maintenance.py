@@ -251,7 +251,7 @@ class IndexingMixin:
             self._collections[kind].save(self.settings.index_dir / kind)
         self._unsaved.clear()
 
-    def reindex_vectors(self, index_kind: str) -> bool:
+    def reindex_vectors(self, index_kind: str, *, show_progress: bool = False) -> bool:
         """Rebuild the expert vector indexes as ``index_kind`` from their stored vectors, and save.
 
         Changing the index kind this way re-embeds and re-analyses nothing. Index building uses every
@@ -260,7 +260,7 @@ class IndexingMixin:
         collection = self.collection("experts")
         set_search_threads(max(len(os.sched_getaffinity(0)), 1))
         try:
-            changed = collection.reindex(index_kind)
+            changed = collection.reindex(index_kind, show_progress=show_progress)
         finally:
             set_search_threads(self.settings.search_threads)
         if changed:
