@@ -6,11 +6,14 @@ The encoder is the real USE model; `CountingUSE` only records which texts reach 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import textwrap
 import time
 from collections.abc import Sequence
@@ -137,7 +140,8 @@ from pipelines.demo.generator import generate_experts
 experts = generate_experts(int(sys.argv[2]))
 encoder = USEEncoder(threads=1)
 cache = EmbeddingCache(Path(sys.argv[1]), checkpoint_every=16)
-Collection.empty("experts", encoder).upsert(list(enumerate(experts, start=1)), Analyzer(), encoder, cache=cache)
+rows = list(enumerate(experts, start=1))
+Collection.empty("experts", encoder).upsert(rows, Analyzer(), encoder, cache=cache)
 print("finished", flush=True)
 """
 
@@ -188,6 +192,7 @@ Collection.empty("experts", encoder).upsert(rows, Analyzer(), encoder, show_prog
 
 def _stderr_on_a_terminal(flag: str) -> str:
     leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # a 120-column terminal
     try:
         subprocess.run(
             [sys.executable, "-c", textwrap.dedent(PROGRESS), flag],
