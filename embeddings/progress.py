@@ -29,7 +29,7 @@ class Progress(Protocol):
 
     def __enter__(self) -> Any: ...
 
-    def __exit__(self, *args: object) -> Any: ...
+    def __exit__(self, kind: Any, error: Any, tb: Any, /) -> Any: ...
 
 
 class _Silent:
@@ -47,7 +47,7 @@ class _Silent:
     def __enter__(self) -> _Silent:
         return self
 
-    def __exit__(self, *args: object) -> None:
+    def __exit__(self, kind: object, error: object, tb: object, /) -> None:
         pass
 
 

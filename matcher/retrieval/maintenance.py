@@ -196,7 +196,7 @@ class IndexingMixin:
             self.encoder,
             self.settings.encoder,
             self.settings.embed_workers,
-            # the cache embeds a build block by block (to checkpoint): a block must reach the workers
+            # workers start once this many texts wait to be embedded (a small refresh stays in-process)
             min_parallel=min(DEFAULT_MIN_PARALLEL, self.cache.block_size),
             encoder_kwargs={"threads": self.settings.encoder_threads},
         )
