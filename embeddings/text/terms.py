@@ -175,39 +175,34 @@ class TermMatcher:
         return found
 
     def _find_en(self, norm: str) -> list[TermHit]:
-        if not self._en_first_words:
+        first_words = self._en_first_words
+        if not first_words:
             return []
-        words: list[str] = []
-        spans: list[tuple[int, int]] = []
-        joined: list[bool] = []  # joined[i]: only spaces/hyphens separate word i from word i-1
-        previous_end = -1
-        for match in _WORD_RE.finditer(norm):
-            start, end = match.span()
-            joined.append(previous_end >= 0 and not norm[previous_end:start].strip(_JOINERS))
-            words.append(match.group())
-            spans.append((start, end))
-            previous_end = end
+        matches = list(_WORD_RE.finditer(norm))
+        words = [match.group() for match in matches]
         hits: list[TermHit] = []
         exact, plural, prefixes = self._en_exact, self._en_plural, self._en_prefixes
-        for i, word in enumerate(words):
-            if word not in self._en_first_words:
-                continue
+        for i in [i for i, word in enumerate(words) if word in first_words]:  # few words start a term
             # Grow the phrase while it is still the prefix of some term; remember the longest term.
-            phrase: WordKey = (word,)
+            phrase: WordKey = (words[i],)
             stop = i
             best: tuple[str, int] | None = None
             while True:
                 key = exact.get(phrase) or plural.get(phrase)
                 if key is not None:
                     best = (key, stop)
-                if stop + 1 >= len(words) or not joined[stop + 1]:
+                following = stop + 1
+                # the next word joins the phrase only when spaces or hyphens alone separate them
+                if following >= len(words) or norm[matches[stop].end() : matches[following].start()].strip(
+                    _JOINERS
+                ):
                     break
-                phrase = (*phrase, words[stop + 1])
+                phrase = (*phrase, words[following])
                 if phrase not in prefixes:
                     break
-                stop += 1
+                stop = following
             if best is not None:
-                start, end = spans[i][0], spans[best[1]][1]
+                start, end = matches[i].start(), matches[best[1]].end()
                 hits.append(TermHit(best[0], norm[start:end], "en", start, end))
         return hits
 
