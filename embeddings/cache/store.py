@@ -161,6 +161,28 @@ class EmbeddingCache:
                 progress.close()
         return np.concatenate(blocks) if blocks else np.zeros((0, 0), dtype=np.float32)
 
+    def lookup(self, encoder_id: str, keys: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Which ``keys`` (see :func:`cache_key`) are cached, and their vectors; counts the hits.
+
+        Returns:
+            A boolean mask over ``keys`` and the vectors of the found ones in order (None if none).
+        """
+        with self._lock:
+            entries = self._for(encoder_id)
+            rows = entries.lookup(keys)
+            found = rows >= 0
+            self.hits += int(found.sum())
+            return found, entries.vectors(rows[found]) if found.any() else None
+
+    def insert(self, encoder_id: str, keys: Sequence[bytes], vectors: np.ndarray) -> None:
+        """Add freshly embedded vectors (counted as misses) and checkpoint when one is due."""
+        with self._lock:
+            entries = self._for(encoder_id)
+            entries.insert(keys, np.ascontiguousarray(vectors, dtype=np.float32))
+            self.misses += len(keys)
+            if self._checkpoint_due(entries):
+                entries.checkpoint()
+
     def _checkpoint_due(self, entries: EncoderEntries) -> bool:
         if entries.pending >= self.checkpoint_every:
             return True

@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import Any
 
@@ -88,6 +88,10 @@ def _init_worker(spec: str, kwargs: dict[str, Any], parent_pid: int) -> None:
     from embeddings.encoders import create_encoder
 
     _worker_encoder = create_encoder(spec, **kwargs)
+
+
+def _ready() -> int:
+    return os.getpid()  # runs after the initializer: the worker's model is loaded
 
 
 def _encode_chunk(texts: list[str], role: str) -> np.ndarray:
@@ -157,6 +161,28 @@ class ParallelEncoder:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    @property
+    def running(self) -> bool:
+        """True while the worker pool is up (then even small inputs go to the workers)."""
+        return self._pool is not None
+
+    def start(self) -> None:
+        """Start the workers now (each loads its model in the background) so the first chunk waits less."""
+        if self._pool is None:
+            pool = self._running_pool()
+            for _ in range(self.workers):  # one task per worker spawns them all
+                pool.submit(_ready)
+
+    def submit(self, texts: Sequence[str], role: str = "document") -> Future[np.ndarray]:
+        """Queue one chunk of texts on the workers (starting them) and return at once.
+
+        `embeddings.encoders.stream` keeps several chunks queued so no worker waits for the caller.
+        """
+        if role not in ("query", "document"):
+            raise ValueError(f"role must be 'query' or 'document', got {role!r}")
+        self.start()
+        return self._running_pool().submit(_encode_chunk, check_texts(texts, "ParallelEncoder"), role)
 
     def encode_queries(
         self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False

@@ -26,6 +26,7 @@ TRADITIONAL_SHARE = 0.05
 
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_ASCII_LETTER_RE = re.compile(r"[A-Za-z]")
 _WHITESPACE_RE = re.compile(r"\s+")
 
 _converter_lock = threading.Lock()
@@ -117,3 +118,18 @@ def content_hash(text: str) -> str:
 def is_han(char: str) -> bool:
     """Tell whether a single character is a Han (CJK unified) ideograph."""
     return bool(_HAN_RE.match(char))
+
+
+def has_han(text: str) -> bool:
+    """Tell whether ``text`` holds a Han character (one regex scan, not a call per character)."""
+    return _HAN_RE.search(text) is not None
+
+
+def count_han(text: str) -> int:
+    """Number of Han characters in ``text`` (as ``sum(map(is_han, text))``, in one regex scan)."""
+    return len(_HAN_RE.findall(text))
+
+
+def count_ascii_letters(text: str) -> int:
+    """Number of ASCII letters ``A-Z a-z`` in ``text``."""
+    return len(_ASCII_LETTER_RE.findall(text))

@@ -2,7 +2,8 @@
 
 Text is normalised first (`embeddings.text.normalize.normalize`). Chinese runs are segmented by a private
 ``jieba.Tokenizer`` in search mode (whole domain words plus their dictionary sub-words) without the
-HMM, so the same string always segments the same way in queries and documents. Latin runs become
+HMM, so the same string always segments the same way in queries and documents (which also lets
+the segmentation of each run be remembered: runs such as "锂电池" recur across profiles). Latin runs become
 lowercase words; hyphenated compounds yield their parts and the joined form; plural nouns are
 reduced to singular by a light, rule-based stemmer.
 """
@@ -22,6 +23,7 @@ from embeddings.text.normalize import normalize
 _DATA_DIR = Path(__file__).parent / "data"
 _HAN_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_RUN_RE = re.compile(r"[a-z0-9\u00c0-\u024f]+(?:-[a-z0-9\u00c0-\u024f]+)*")
+_RUN_CACHE_SIZE = 65_536  # distinct Han runs whose segmentation is remembered (a few MB)
 USER_WORD_FREQ = 50_000
 """jieba frequency given to domain words: high enough that they are never split."""
 
@@ -123,6 +125,7 @@ class Tokenizer:
         self.chinese_stopwords = default_chinese_stopwords()
         self._jieba: Any = None
         self._lock = threading.Lock()
+        self._runs: dict[str, tuple[str, ...]] = {}
 
     def _segmenter(self) -> Any:
         if self._jieba is None:
@@ -157,10 +160,15 @@ class Tokenizer:
         return self.tokenize(text)
 
     def _chinese_tokens(self, run: str, out: list[str]) -> None:
-        stopwords = self.chinese_stopwords
-        for word in self._segmenter().cut_for_search(run, HMM=False):
-            if word not in stopwords:
-                out.append(word)
+        words = self._runs.get(run)
+        if words is None:
+            stopwords = self.chinese_stopwords
+            segmented = self._segmenter().cut_for_search(run, HMM=False)
+            words = tuple(word for word in segmented if word not in stopwords)
+            if len(self._runs) >= _RUN_CACHE_SIZE:
+                self._runs.clear()  # simple bound; the runs that matter come back at once
+            self._runs[run] = words
+        out.extend(words)
 
     def _latin_tokens(self, chunk: str, out: list[str]) -> None:
         stopwords = self.english_stopwords

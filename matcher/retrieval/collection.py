@@ -33,8 +33,10 @@ from embeddings.index.layered import LayeredIndex
 from embeddings.index.storage import current_version, files_directory, write_versioned
 from embeddings.lexical.base import LexicalIndex
 from embeddings.lexical.factory import DEFAULT_LEXICAL_BACKEND, create_lexical_index, read_lexical_index
-from matcher.domain.records import Demand, Expert, Record, record_hash
-from matcher.retrieval.corpus import Corpus, CorpusEntry, item_ids
+from embeddings.progress import progress
+from matcher.domain.records import Record, record_hash
+from matcher.retrieval.corpus import Corpus, item_ids
+from matcher.retrieval.embedding import analyse_and_embed
 from matcher.retrieval.profiles import Analyzer
 
 CollectionKind = Literal["experts", "demands"]
@@ -122,30 +124,18 @@ class Collection:
         cache: EmbeddingCache | None = None,
         show_progress: bool = False,
     ) -> None:
-        """Analyse, embed and index records (new or changed) without rebuilding the rest."""
+        """Analyse, embed and index records (new or changed) without rebuilding the rest.
+
+        Analysis and embedding overlap (`matcher.retrieval.embedding`); each distinct text is embedded
+        once and unchanged ones come from the cache.
+        """
         if not rows:
             return
-        entries: list[CorpusEntry] = []
-        texts: list[str] = []
-        term_lists: list[list[str]] = []
-        item_texts: list[str] = []
-        item_terms: list[list[str]] = []
-        for pk, record in rows:
-            if isinstance(record, Expert):
-                analysis = analyzer.analyze_expert(record)
-                entries.append(CorpusEntry.for_expert(pk, record, record_hash(record), analysis))
-            elif isinstance(record, Demand):
-                analysis = analyzer.analyze_demand(record)
-                entries.append(CorpusEntry.for_demand(pk, record, record_hash(record), analysis))
-            else:
-                raise TypeError(f"cannot index {type(record).__name__} in the {self.kind} collection")
-            texts.append(analysis.text)
-            term_lists.append(list(analysis.terms))
-            item_texts.extend(analysis.items)
-            item_terms.extend(list(terms) for terms in analysis.item_terms)
         role = "document" if self.kind == "experts" else "query"
-        # one pass over the encoder: items shared across experts and unchanged ones come from the cache
-        vectors = _encode([*texts, *item_texts], role, encoder, cache, show_progress)
+        done = analyse_and_embed(
+            rows, analyzer, encoder, role, cache, show_progress=show_progress, label=self.kind
+        )
+        entries = done.entries
         previous = [old for e in entries if (old := self.corpus.pk_of(e.id)) is not None]
         if previous:
             self._drop_items(np.array(previous, dtype=np.int64))
@@ -153,17 +143,17 @@ class Collection:
         if stale:
             self._drop_pks(np.array(stale, dtype=np.int64))
         ids = np.array([e.pk for e in entries], dtype=np.int64)
-        self.dense.add(ids, vectors[: len(texts)])
-        self.lexical.add(ids, term_lists)
+        self.dense.add(ids, done.vectors)
+        self.lexical.add(ids, done.terms)
         keys = item_ids(ids, np.array([e.item_count for e in entries], dtype=np.int64))
-        if self.items is not None and item_texts:
-            self.items.add(keys, vectors[len(texts) :])
-        if self.item_lexical is not None and item_terms:
-            self.item_lexical.add(keys, item_terms)
+        if self.items is not None and done.item_terms:
+            self.items.add(keys, done.item_vectors)
+        if self.item_lexical is not None and done.item_terms:
+            self.item_lexical.add(keys, done.item_terms)
         for entry in entries:
             self.corpus.put(entry)
 
-    def reindex(self, index_kind: str, *, block: int = 250_000) -> bool:
+    def reindex(self, index_kind: str, *, block: int = 250_000, show_progress: bool = False) -> bool:
         """Rebuild the vector indexes as ``index_kind`` from the vectors they hold (no re-embedding).
 
         Returns False when both already are of that kind. Trained kinds (IVF) size their lists for
@@ -177,8 +167,12 @@ class Collection:
             ids = index.ids()
             sized = {"ivf_nlist": default_nlist(len(ids))} if index_kind in TRAINED_KINDS else {}
             rebuilt = create_index(index_kind, dim=index.dim, encoder_id=index.encoder_id, **sized)
-            for start in range(0, len(ids), block):
-                rebuilt.add(ids[start : start + block], index.reconstruct(ids[start : start + block]))
+            with progress(
+                len(ids), f"reindex {name} as {index_kind}", unit="vector", enabled=show_progress
+            ) as bar:
+                for start in range(0, len(ids), block):
+                    rebuilt.add(ids[start : start + block], index.reconstruct(ids[start : start + block]))
+                    bar.update(len(ids[start : start + block]))
             setattr(self, name, rebuilt)
             changed = True
         return changed
@@ -273,16 +267,6 @@ class Collection:
         collection.store_stamp = manifest.get("store_stamp")
         collection.version = version.name
         return collection
-
-
-def _encode(
-    texts: list[str], role: str, encoder: Encoder, cache: EmbeddingCache | None, show_progress: bool
-) -> np.ndarray:
-    if cache is not None:
-        return cache.encode(encoder, texts, kind=role, show_progress=show_progress)
-    if role == "document":
-        return encoder.encode_documents(texts, show_progress=show_progress)
-    return encoder.encode_queries(texts, show_progress=show_progress)
 
 
 def refresh_collection(

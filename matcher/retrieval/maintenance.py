@@ -221,7 +221,7 @@ class IndexingMixin:
             self.encoder,
             self.settings.encoder,
             self.settings.embed_workers,
-            # the cache embeds a build block by block (to checkpoint): a block must reach the workers
+            # workers start once this many texts wait to be embedded (a small refresh stays in-process)
             min_parallel=min(DEFAULT_MIN_PARALLEL, self.cache.block_size),
             encoder_kwargs={"threads": self.settings.encoder_threads},
         )
@@ -276,7 +276,7 @@ class IndexingMixin:
             self._collections[kind].save(self.settings.index_dir / kind)
         self._unsaved.clear()
 
-    def reindex_vectors(self, index_kind: str) -> bool:
+    def reindex_vectors(self, index_kind: str, *, show_progress: bool = False) -> bool:
         """Rebuild the expert vector indexes as ``index_kind`` from their stored vectors, and save.
 
         Changing the index kind this way re-embeds and re-analyses nothing. Index building uses every
@@ -285,7 +285,7 @@ class IndexingMixin:
         collection = self.collection("experts")
         set_search_threads(max(len(os.sched_getaffinity(0)), 1))
         try:
-            changed = collection.reindex(index_kind)
+            changed = collection.reindex(index_kind, show_progress=show_progress)
         finally:
             set_search_threads(self.settings.search_threads)
         if changed:

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from matcher.service import Matcher
+from pipelines.bench import embed as bench_embed
 from pipelines.bench import index_bench, loadtest
 from pipelines.cli import analysis as cli_analysis
 from pipelines.cli import flow as cli_flow
@@ -142,6 +143,7 @@ app.add_typer(cli_flow.flow_app, name="flow")
 app.command("nightly")(cli_nightly.nightly)
 app.command("schedule")(cli_nightly.schedule)
 app.command("bench-batch")(cli_nightly.bench_batch)
+app.command("bench-embed")(bench_embed.bench_embed_command)
 
 
 def main() -> None:

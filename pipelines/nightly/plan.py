@@ -13,11 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from embeddings.progress import progress
 from matcher.domain.records import Demand, Expert, MatchStatus, Site, SiteKind
 from matcher.ranking.assignment import Assignment, AssignmentProblem, Candidate, OrgKey, assign, expert_groups
 from matcher.retrieval.corpus import OPEN_DEMAND_STATUSES
 from matcher.service import Matcher, Recommendation
 from pipelines.nightly.ledger import NightlyLedger
+
+_MATCH_BLOCK = 256  # demands per batched match: one step of the progress bar
 
 BASE_KINDS = (SiteKind.BASE, SiteKind.OFFSHORE_BASE)
 CLOSED_STATUSES = (MatchStatus.DECLINED, MatchStatus.NO_RESPONSE)
@@ -156,14 +159,17 @@ def known_pairs(matcher: Matcher, demand_ids: Sequence[str]) -> KnownPairs:
     return KnownPairs(known, closed)
 
 
-def build_plan(matcher: Matcher, run_date: date, *, base_filter: str | None = None) -> NightlyPlan:
+def build_plan(
+    matcher: Matcher, run_date: date, *, base_filter: str | None = None, show_progress: bool = False
+) -> NightlyPlan:
     """Match every routed demand in one batch, assign under the caps, keep the new pairs per base.
 
     Each demand's list is its standing top-``k`` under the caps, computed from the full ranking; only
     pairs of that list that were never sent and are not in the lifecycle are new. A demand whose list
     did not change therefore has nothing new and is not mailed again. Declined and no-response pairs
     leave the ranking, so a replacement can move up. Deterministic for unchanged data, so a re-run of
-    the same day reproduces the plan of a crashed run.
+    the same day reproduces the plan of a crashed run. Demands are matched `_MATCH_BLOCK` at a time
+    (each demand's list does not depend on the others) so ``show_progress`` can show an ETA.
     """
     settings = matcher.settings
     routing = route_demands(matcher, run_date, base_filter=base_filter)
@@ -172,7 +178,12 @@ def build_plan(matcher: Matcher, run_date: date, *, base_filter: str | None = No
     depth = max(settings.nightly_depth, settings.nightly_k)
     extra = min(max((len(v) for v in pairs.closed.values()), default=0), depth)
     started = time.perf_counter()
-    lists = matcher.recommend_many(demands, k=depth + extra, explain=True) if demands else []
+    lists: list[list[Recommendation]] = []
+    with progress(len(demands), "nightly matching", unit="demand", enabled=show_progress) as bar:
+        for first in range(0, len(demands), _MATCH_BLOCK):
+            block = demands[first : first + _MATCH_BLOCK]
+            lists += matcher.recommend_many(block, k=depth + extra, explain=True)
+            bar.update(len(block))
     match_s = time.perf_counter() - started
     candidates, by_pair = _candidates(demands, lists, pairs.closed, depth, settings.nightly_org_key)
     problem = AssignmentProblem(
