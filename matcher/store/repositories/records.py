@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, bindparam, func, select
+from sqlalchemy import Connection, Select, Table, bindparam, func, select
 
 from matcher.domain.records import Record
 from matcher.store.database import Database, utc_now
@@ -56,6 +56,7 @@ class RecordRepository:
         """Work on ``database``."""
         self._db = database
         self._parsed = ParsedRows()  # lookups by id re-use records whose rows did not change
+        self._by_ids: dict[str, Select[Any]] = {}
 
     def upsert(self, kind: str, records: Sequence[Record]) -> UpsertResult:
         """Insert new records and update changed ones in one transaction.
@@ -126,9 +127,13 @@ class RecordRepository:
         table = table_for(kind)
         wanted = builtins.list(dict.fromkeys(ids))
         found: dict[str, Record] = {}
+        statement = self._by_ids.get(kind)
+        if statement is None:  # built once: SQLAlchemy then re-uses its compiled form
+            statement = select(table).where(table.c.id.in_(bindparam("ids", expanding=True)))
+            self._by_ids[kind] = statement
         with self._db.read() as conn:
             for chunk in _chunks(wanted):
-                for row in conn.execute(select(table).where(table.c.id.in_(chunk))).mappings():
+                for row in conn.execute(statement, {"ids": list(chunk)}).mappings():
                     found[row["id"]] = self._parsed.parse(kind, row)
         return [found[id_] for id_ in wanted if id_ in found]
 
