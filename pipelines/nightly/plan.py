@@ -17,6 +17,7 @@ from matcher.domain.records import Demand, Expert, MatchStatus, Site, SiteKind
 from matcher.ranking.assignment import Assignment, AssignmentProblem, Candidate, OrgKey, assign, expert_groups
 from matcher.retrieval.corpus import OPEN_DEMAND_STATUSES
 from matcher.service import Matcher, Recommendation
+from pipelines.distributed import Engine, LocalEngine
 from pipelines.nightly.ledger import NightlyLedger
 
 BASE_KINDS = (SiteKind.BASE, SiteKind.OFFSHORE_BASE)
@@ -156,14 +157,17 @@ def known_pairs(matcher: Matcher, demand_ids: Sequence[str]) -> KnownPairs:
     return KnownPairs(known, closed)
 
 
-def build_plan(matcher: Matcher, run_date: date, *, base_filter: str | None = None) -> NightlyPlan:
+def build_plan(
+    matcher: Matcher, run_date: date, *, base_filter: str | None = None, engine: Engine | None = None
+) -> NightlyPlan:
     """Match every routed demand in one batch, assign under the caps, keep the new pairs per base.
 
     Each demand's list is its standing top-``k`` under the caps, computed from the full ranking; only
     pairs of that list that were never sent and are not in the lifecycle are new. A demand whose list
     did not change therefore has nothing new and is not mailed again. Declined and no-response pairs
     leave the ranking, so a replacement can move up. Deterministic for unchanged data, so a re-run of
-    the same day reproduces the plan of a crashed run.
+    the same day reproduces the plan of a crashed run. ``engine`` runs the batched match (default: in
+    this process); the lists, hence the plan, are the same on every engine.
     """
     settings = matcher.settings
     routing = route_demands(matcher, run_date, base_filter=base_filter)
@@ -172,7 +176,8 @@ def build_plan(matcher: Matcher, run_date: date, *, base_filter: str | None = No
     depth = max(settings.nightly_depth, settings.nightly_k)
     extra = min(max((len(v) for v in pairs.closed.values()), default=0), depth)
     started = time.perf_counter()
-    lists = matcher.recommend_many(demands, k=depth + extra, explain=True) if demands else []
+    engine = engine or LocalEngine()
+    lists = engine.recommend_many(matcher, demands, k=depth + extra, explain=True) if demands else []
     match_s = time.perf_counter() - started
     candidates, by_pair = _candidates(demands, lists, pairs.closed, depth, settings.nightly_org_key)
     problem = AssignmentProblem(

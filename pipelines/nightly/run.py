@@ -45,6 +45,7 @@ from typing import Literal, Protocol
 from matcher.operations.flow import ProjectFlow
 from matcher.service import Matcher
 from matcher.store import utc_now
+from pipelines.distributed import Engine
 from pipelines.nightly.ledger import NightlyLedger
 from pipelines.nightly.ledger_records import SentPair, SmtpCheck
 from pipelines.nightly.notify import DeliveryError, SmtpMailer, compose, recipients_of, sender_of, write_eml
@@ -126,6 +127,7 @@ def run_nightly(
     mailer: Mailer | None = None,
     reconcile: ReconcilePolicy = "resend",
     refresh: bool = True,
+    engine: Engine | None = None,
 ) -> NightlyReport:
     """Run the nightly batch once (see the module docstring for the delivery guarantees).
 
@@ -138,6 +140,8 @@ def run_nightly(
             run). A failed check makes the run ``failed`` (`NightlyReport.mail_path_broken`).
         reconcile: what to do with a delivery a crashed run left ``sending``: ``resend`` or ``mark-sent``.
         refresh: update the indexes first (re-embeds only changed records).
+        engine: where the refresh embeds and the batch matches (default: this process); the ledger
+            and the mail stay here, so the delivery guarantees are the same on every engine.
 
     Raises:
         ValueError: if ``base_id`` names no active base.
@@ -161,7 +165,7 @@ def run_nightly(
             report.smtp_check = _check_mail_path(matcher, mailer)
             ledger.record_smtp_check(report.run_id, report.smtp_check)
             if not report.mail_path_broken:
-                _run(matcher, report, base_id, mailer, reconcile, refresh)
+                _run(matcher, report, base_id, mailer, reconcile, refresh, engine)
         except BaseException as error:
             ledger.finish_run(
                 report.run_id, "failed", report.counts, error=f"{type(error).__name__}: {error}"
@@ -189,10 +193,11 @@ def _run(
     mailer: Mailer | None,
     reconcile: ReconcilePolicy,
     refresh: bool,
+    engine: Engine | None = None,
 ) -> None:
     ledger = NightlyLedger(matcher.store)
     if refresh:
-        built = matcher.build_index()
+        built = matcher.build_index(bulk_encoder=engine.bulk_encoder(matcher) if engine else None)
         report.counts["refreshed"] = {
             "experts": asdict(built.experts),
             "demands": asdict(built.demands),
@@ -206,7 +211,7 @@ def _run(
         report.counts["skipped_bases"] = sorted(in_scope)
         return
     # bases already sent today stay in the plan (same caps as the first run of the day) but are not mailed
-    plan = build_plan(matcher, report.run_date, base_filter=base_id)
+    plan = build_plan(matcher, report.run_date, base_filter=base_id, engine=engine)
     report.counts.update(plan.counts)
     report.counts["skipped_bases"] = sorted(d.base.id for d in plan.digests if d.base.id in sent_today)
     accepted = 0
