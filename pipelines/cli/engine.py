@@ -32,6 +32,8 @@ def open_engine(name: str, address: str | None) -> Engine:
         return create_engine(name, address=address)
     except ImportError as error:
         raise typer.BadParameter(str(error), param_hint="--engine") from None
+    except ConnectionError as error:
+        raise typer.BadParameter(str(error), param_hint="--ray-address") from None
     except ValueError as error:
         hint = "--ray-address" if "ray-address" in str(error) else "--engine"
         raise typer.BadParameter(str(error), param_hint=hint) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pipelines.distributed.base import Engine
 from pipelines.distributed.local import LocalEngine
 
@@ -26,6 +28,9 @@ def create_engine(name: str = "local", *, address: str | None = None, num_cpus: 
             raise ValueError("--ray-address needs --engine ray")
         return LocalEngine()
     if cleaned == "ray":
+        # Ray reads the mode when imported; clusters from `ray start` (2.59+) require the token
+        # (~/.ray/auth_token or RAY_AUTH_TOKEN), which a driver joining by address sends only in this mode
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
         try:
             from pipelines.distributed.ray_engine import RayEngine
         except ImportError as error:

@@ -61,7 +61,14 @@ class RayEngine(Engine):
         self._connected = not ray.is_initialized()
         if self._connected:
             if address:
-                ray.init(address=address, log_to_driver=False)
+                try:
+                    ray.init(address=address, log_to_driver=False)
+                except ConnectionError as error:
+                    raise ConnectionError(
+                        f"cannot join the Ray cluster at {address}: is its head running? A cluster with "
+                        "token authentication also needs RAY_AUTH_MODE=token and its token here "
+                        f"(docs/scaling.md) ({error})"
+                    ) from error
             else:
                 ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
         cpus = int(ray.cluster_resources().get("CPU", 1))
