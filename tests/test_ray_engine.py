@@ -130,6 +130,13 @@ def _base_of(message: bytes) -> str:
     return message.split(b"X-Haizhi-Base: ", 1)[1].split(b"\r\n", 1)[0].decode()
 
 
+def test_map_batches_keeps_input_order(engine: Engine) -> None:
+    items = [3, 1, 2, 9, 8, 7, 5]
+    expected = [1, 2, 3, 7, 8, 9, 5]  # each batch of three sorted, batches in input order
+    assert engine.map_batches(sorted, items, batch_size=3) == expected
+    assert create_engine("local").map_batches(sorted, items, batch_size=3) == expected
+
+
 def test_build_index_on_ray_gives_the_local_indexes(
     engine: Engine, demo_data_dir: Path, demo_matcher: Matcher, tmp_path: Path, use_encoder: Encoder
 ) -> None:

@@ -3,8 +3,9 @@
 A worker gets the settings with every path made absolute (`portable_settings`) and opens the same
 data directory: on a cluster that is a shared path (the index files) and a shared database URL. It
 only reads: the vector indexes are memory-mapped read-only (workers on one host share the pages), the
-store is read, and the embedding cache is consulted but never written (a demand text the last build did
-not embed is embedded in the worker and kept in memory only).
+store is read (opening it checks the schema, which changes nothing in a current database), and the
+embedding cache is consulted but never written (a demand text the last build did not embed is embedded
+in the worker and kept in memory only).
 """
 
 from __future__ import annotations
