@@ -26,6 +26,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from typer.testing import CliRunner
 
+from embeddings.encoders import create_encoder
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
 from matcher.domain.records import Demand
@@ -141,8 +142,10 @@ def test_build_index_on_ray_gives_the_local_indexes(
     engine: Engine, demo_data_dir: Path, demo_matcher: Matcher, tmp_path: Path, use_encoder: Encoder
 ) -> None:
     data_dir = _copy(demo_data_dir, tmp_path / "data", keep_indexes=False)  # no index, empty cache
-    matcher = Matcher(Settings(data_dir=data_dir), encoder=use_encoder)
+    driver_encoder = create_encoder("use")  # gives id and dim; its model must never load here
+    matcher = Matcher(Settings(data_dir=data_dir), encoder=driver_encoder)
     built = matcher.build_index(bulk_encoder=engine.bulk_encoder(matcher))
+    assert driver_encoder._model is None, "the actors embedded, not the driver"
     assert built.experts.added == len(demo_matcher.collection("experts")) and built.cache_misses > 0
     for kind in ("experts", "demands"):
         local = demo_matcher.collection(kind)  # built in-process by the session fixture
@@ -193,6 +196,7 @@ def test_nightly_on_ray_sends_the_local_mails_once(
             matcher = _nightly_matcher(_copy(demo_data_dir, tmp_path / name), port, use_encoder)
             report = run_nightly(matcher, run_date=RUN_DATE, engine=chosen)
             assert report.status == "finished", report.failure
+            assert report.counts["match_engine"] == name
             again = run_nightly(matcher, run_date=RUN_DATE, engine=chosen)  # same day: nothing twice
             assert len(again.counts["skipped_bases"]) == sum(b.status == "sent" for b in report.bases)
         finally:

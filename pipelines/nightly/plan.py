@@ -204,6 +204,7 @@ def build_plan(
         "cap_cost_pct": round(assignment.cost_pct, 2),
         "lp_bound": round(assignment.lp_bound, 4),
         "assign_method": assignment.method,
+        "match_engine": engine.name,
         "match_s": round(match_s, 3),
         "assign_s": round(assign_s, 3),
     }
