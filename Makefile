@@ -16,7 +16,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 $(BIN)/.installed-dev: pyproject.toml $(BIN)/.installed
-	$(BIN)/pip install --quiet -e ".[dev,st]"
+	$(BIN)/pip install --quiet -e ".[dev,st,ray]"
 	touch $@
 
 run: $(BIN)/.installed

@@ -173,16 +173,24 @@ class IndexingMixin:
         self._collections[kind].save(self.settings.index_dir / kind)
         self._unsaved.discard(kind)
 
-    def build_index(self, *, full: bool = False, show_progress: bool = False) -> BuildReport:
+    def build_index(
+        self,
+        *,
+        full: bool = False,
+        show_progress: bool = False,
+        bulk_encoder: AbstractContextManager[Encoder] | None = None,
+    ) -> BuildReport:
         """Index experts and demands; incremental unless ``full`` (re-embeds only changed records).
 
         New vectors are checkpointed into the embedding cache while they are embedded, so a build that
         is killed loses at most one checkpoint's worth of work: the next build embeds only the rest.
+        ``bulk_encoder`` embeds the cache misses instead of `_bulk_encoder` (e.g. on a cluster); the
+        cache, the dedupe and the index writes stay here either way.
         """
         report = BuildReport()
         hits, misses = self.cache.hits, self.cache.misses
         try:
-            with self._bulk_encoder() as encoder:
+            with bulk_encoder or self._bulk_encoder() as encoder:
                 for kind in INDEXED_KINDS:
                     setattr(report, kind, self._refresh(kind, encoder, full, show_progress))
         finally:

@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from matcher.config import Settings
+from pipelines.cli.engine import EngineName, RayAddress, open_engine
 from pipelines.nightly.ledger import NightlyLedger
 from pipelines.nightly.settings import NightlySettings, nightly_settings
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from pipelines.distributed import Engine
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Data directory (default: $HAIZHI_DATA_DIR or ./var).")
@@ -60,12 +63,17 @@ def nightly(
         ),
     ] = False,
     data_dir: DataDir = None,
+    engine: EngineName = "local",
+    ray_address: RayAddress = None,
 ) -> None:
     """Match all open demands and e-mail each base its new experts (HTML + XLSX), once per day.
 
     Every run first checks SMTP (connect, EHLO, STARTTLS/SSL, AUTH if a user is set, NOOP, QUIT) and
     records the result in the ledger; if the check fails, the run stops without sending anything. A
     --dry-run writes the outbox instead and opens no SMTP connection (its check is recorded as skipped).
+
+    With --engine ray the refresh embeds and the batch matches on a Ray cluster (--ray-address, or a
+    local one); the ledger and the mail stay in this process, with the same guarantees.
 
     Exit codes: 0 done; 1 bad argument or another run active; 3 some base failed (retried next run);
     4 SMTP check failed. With --check: 0 healthy; 4 SMTP unreachable, TLS or AUTH failed (wins over 5);
@@ -77,11 +85,18 @@ def nightly(
         code, line = check_health(_settings(data_dir))
         typer.echo(line)
         raise typer.Exit(code=code)
-    _run_once(run_date, dry_run, base, reconcile, refresh, _settings(data_dir, outbox))
+    with open_engine(engine, ray_address) as chosen:
+        _run_once(run_date, dry_run, base, reconcile, refresh, _settings(data_dir, outbox), chosen)
 
 
 def _run_once(
-    run_date: str | None, dry_run: bool, base: str | None, reconcile: str, refresh: bool, settings: Settings
+    run_date: str | None,
+    dry_run: bool,
+    base: str | None,
+    reconcile: str,
+    refresh: bool,
+    settings: Settings,
+    engine: Engine | None = None,
 ) -> None:
     from matcher.service import Matcher
     from pipelines.nightly.run import run_nightly
@@ -97,6 +112,7 @@ def _run_once(
             base_id=base,
             reconcile=reconcile,  # type: ignore[arg-type]  # checked above
             refresh=refresh,
+            engine=engine,
         )
     except (ValueError, RuntimeError, FileNotFoundError) as error:
         typer.secho(str(error), fg=typer.colors.RED, err=True)

@@ -9,6 +9,7 @@ import typer
 
 from matcher.domain.records import RECORD_TYPES
 from matcher.service import Matcher
+from pipelines.cli.engine import EngineName, RayAddress, open_engine
 from pipelines.cli.ops import DataDir, fail, settings_for
 
 KINDS = tuple(RECORD_TYPES)
@@ -72,10 +73,14 @@ def build_index(
     full: Annotated[
         bool, typer.Option(help="Rebuild from scratch instead of updating changed records.")
     ] = False,
+    engine: EngineName = "local",
+    ray_address: RayAddress = None,
 ) -> None:
     """Embed experts and demands and build the FAISS + BM25 indexes."""
     matcher = Matcher(settings_for(data_dir))
-    typer.echo(build_summary(matcher.build_index(full=full, show_progress=True)))
+    with open_engine(engine, ray_address) as chosen:
+        built = matcher.build_index(full=full, show_progress=True, bulk_encoder=chosen.bulk_encoder(matcher))
+    typer.echo(build_summary(built))
 
 
 def build_summary(report: object) -> str:

@@ -18,6 +18,7 @@ from matcher.domain.records import Demand, Expert, MatchStatus, Site, SiteKind
 from matcher.ranking.assignment import Assignment, AssignmentProblem, Candidate, OrgKey, assign, expert_groups
 from matcher.retrieval.corpus import OPEN_DEMAND_STATUSES
 from matcher.service import Matcher, Recommendation
+from pipelines.distributed import Engine, LocalEngine
 from pipelines.nightly.ledger import NightlyLedger
 
 _MATCH_BLOCK = 256  # demands per batched match: one step of the progress bar
@@ -160,7 +161,12 @@ def known_pairs(matcher: Matcher, demand_ids: Sequence[str]) -> KnownPairs:
 
 
 def build_plan(
-    matcher: Matcher, run_date: date, *, base_filter: str | None = None, show_progress: bool = False
+    matcher: Matcher,
+    run_date: date,
+    *,
+    base_filter: str | None = None,
+    show_progress: bool = False,
+    engine: Engine | None = None,
 ) -> NightlyPlan:
     """Match every routed demand in one batch, assign under the caps, keep the new pairs per base.
 
@@ -168,8 +174,10 @@ def build_plan(
     pairs of that list that were never sent and are not in the lifecycle are new. A demand whose list
     did not change therefore has nothing new and is not mailed again. Declined and no-response pairs
     leave the ranking, so a replacement can move up. Deterministic for unchanged data, so a re-run of
-    the same day reproduces the plan of a crashed run. Demands are matched `_MATCH_BLOCK` at a time
-    (each demand's list does not depend on the others) so ``show_progress`` can show an ETA.
+    the same day reproduces the plan of a crashed run. ``engine`` runs the batched match (default: in
+    this process); the lists, hence the plan, are the same on every engine. In this process demands
+    are matched `_MATCH_BLOCK` at a time (each demand's list does not depend on the others) so
+    ``show_progress`` can show an ETA; another engine gets them all at once and shards them itself.
     """
     settings = matcher.settings
     routing = route_demands(matcher, run_date, base_filter=base_filter)
@@ -178,11 +186,13 @@ def build_plan(
     depth = max(settings.nightly_depth, settings.nightly_k)
     extra = min(max((len(v) for v in pairs.closed.values()), default=0), depth)
     started = time.perf_counter()
+    engine = engine or LocalEngine()
+    block_size = _MATCH_BLOCK if isinstance(engine, LocalEngine) else max(len(demands), 1)
     lists: list[list[Recommendation]] = []
     with progress(len(demands), "nightly matching", unit="demand", enabled=show_progress) as bar:
-        for first in range(0, len(demands), _MATCH_BLOCK):
-            block = demands[first : first + _MATCH_BLOCK]
-            lists += matcher.recommend_many(block, k=depth + extra, explain=True)
+        for first in range(0, len(demands), block_size):
+            block = demands[first : first + block_size]
+            lists += engine.recommend_many(matcher, block, k=depth + extra, explain=True)
             bar.update(len(block))
     match_s = time.perf_counter() - started
     candidates, by_pair = _candidates(demands, lists, pairs.closed, depth, settings.nightly_org_key)
@@ -210,6 +220,7 @@ def build_plan(
         "cap_cost_pct": round(assignment.cost_pct, 2),
         "lp_bound": round(assignment.lp_bound, 4),
         "assign_method": assignment.method,
+        "match_engine": engine.name,
         "match_s": round(match_s, 3),
         "assign_s": round(assign_s, 3),
     }

@@ -45,6 +45,7 @@ from typing import Literal, Protocol
 from matcher.operations.flow import ProjectFlow
 from matcher.service import Matcher
 from matcher.store import utc_now
+from pipelines.distributed import Engine
 from pipelines.nightly.ledger import NightlyLedger
 from pipelines.nightly.ledger_records import SentPair, SmtpCheck
 from pipelines.nightly.notify import DeliveryError, SmtpMailer, compose, recipients_of, sender_of, write_eml
@@ -127,6 +128,7 @@ def run_nightly(
     reconcile: ReconcilePolicy = "resend",
     refresh: bool = True,
     show_progress: bool = True,
+    engine: Engine | None = None,
 ) -> NightlyReport:
     """Run the nightly batch once (see the module docstring for the delivery guarantees).
 
@@ -141,6 +143,8 @@ def run_nightly(
         refresh: update the indexes first (re-embeds only changed records).
         show_progress: progress bars (ETA) for the index refresh and the planning, drawn only on a
             terminal (`embeddings.progress`).
+        engine: where the refresh embeds and the batch matches (default: this process); the ledger
+            and the mail stay here, so the delivery guarantees are the same on every engine.
 
     Raises:
         ValueError: if ``base_id`` names no active base.
@@ -164,7 +168,7 @@ def run_nightly(
             report.smtp_check = _check_mail_path(matcher, mailer)
             ledger.record_smtp_check(report.run_id, report.smtp_check)
             if not report.mail_path_broken:
-                _run(matcher, report, base_id, mailer, reconcile, refresh, show_progress)
+                _run(matcher, report, base_id, mailer, reconcile, refresh, show_progress, engine)
         except BaseException as error:
             ledger.finish_run(
                 report.run_id, "failed", report.counts, error=f"{type(error).__name__}: {error}"
@@ -193,10 +197,12 @@ def _run(
     reconcile: ReconcilePolicy,
     refresh: bool,
     show_progress: bool = False,
+    engine: Engine | None = None,
 ) -> None:
     ledger = NightlyLedger(matcher.store)
     if refresh:
-        built = matcher.build_index(show_progress=show_progress)
+        bulk = engine.bulk_encoder(matcher) if engine else None
+        built = matcher.build_index(show_progress=show_progress, bulk_encoder=bulk)
         report.counts["refreshed"] = {
             "experts": asdict(built.experts),
             "demands": asdict(built.demands),
@@ -210,7 +216,9 @@ def _run(
         report.counts["skipped_bases"] = sorted(in_scope)
         return
     # bases already sent today stay in the plan (same caps as the first run of the day) but are not mailed
-    plan = build_plan(matcher, report.run_date, base_filter=base_id, show_progress=show_progress)
+    plan = build_plan(
+        matcher, report.run_date, base_filter=base_id, show_progress=show_progress, engine=engine
+    )
     report.counts.update(plan.counts)
     report.counts["skipped_bases"] = sorted(d.base.id for d in plan.digests if d.base.id in sent_today)
     accepted = 0
