@@ -53,6 +53,7 @@ class BM25Index(LexicalIndex):
         self._rows = PositionMap()  # matrix row → id (-1 = removed row, dropped at the next rebuild)
         self._blocks: list[sp.csr_matrix] = []  # term frequencies, rows in PositionMap order
         self._lengths = np.zeros(0, dtype=np.float64)
+        self._average_length = 1.0  # of the documents in the current search matrix
         self._weights: sp.csc_matrix | None = None  # tf-saturation part, valid when not stale
 
     # ----- building -----
@@ -140,7 +141,8 @@ class BM25Index(LexicalIndex):
             self._compact()
             tf = self._tf_matrix().tocoo()
             average = float(self._lengths.mean()) if self._lengths.size else 1.0
-            norm = self.k1 * (1.0 - self.b + self.b * self._lengths / (average or 1.0))
+            self._average_length = average or 1.0  # `_row_scores` uses the same value, once per build
+            norm = self.k1 * (1.0 - self.b + self.b * self._lengths / self._average_length)
             data = tf.data * (self.k1 + 1.0) / (tf.data + norm[tf.row])
             self._weights = sp.csc_matrix((data.astype(np.float32), (tf.row, tf.col)), shape=tf.shape)
         return self._weights
@@ -266,8 +268,7 @@ class BM25Index(LexicalIndex):
         hit = np.flatnonzero(term_factors)
         owner, term_factors = owner[hit], term_factors[hit]
         frequency = tf.data[gathered[hit]]
-        average = float(self._lengths.mean()) if self._lengths.size else 1.0
-        norm = self.k1 * (1.0 - self.b + self.b * self._lengths[rows[owner]] / (average or 1.0))
+        norm = self.k1 * (1.0 - self.b + self.b * self._lengths[rows[owner]] / self._average_length)
         # the same float32 weights the search matrix holds (`_weight_matrix`), times the query factor
         weights = (frequency * (self.k1 + 1.0) / (frequency + norm)).astype(np.float32) * term_factors
         return np.bincount(owner, weights=weights, minlength=rows.size).astype(np.float32)
