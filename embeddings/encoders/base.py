@@ -12,7 +12,8 @@ cuts a text to that budget before any tokeniser or model sees the rest, in one p
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol, runtime_checkable
+from types import TracebackType
+from typing import Protocol, Self, runtime_checkable
 
 import numpy as np
 
@@ -49,6 +50,37 @@ class Encoder(Protocol):
     ) -> np.ndarray:
         """Embed documents; returns float32 ``(len(texts), dim)``, C-contiguous, rows of norm 1."""
         ...
+
+
+class EncoderWrapper:
+    """Base of encoders that run another encoder elsewhere (worker processes, a cluster).
+
+    The vectors are the wrapped encoder's, so ``id`` and ``dim`` are its own; a subclass sets
+    ``self.encoder`` and implements ``close`` (stop its workers) and the two encode calls.
+    """
+
+    encoder: Encoder
+
+    @property
+    def id(self) -> str:
+        """The wrapped encoder's id (the vectors are the same)."""
+        return self.encoder.id
+
+    @property
+    def dim(self) -> int:
+        """The wrapped encoder's dimension."""
+        return self.encoder.dim
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop whatever runs the wrapped encoder (the next input may start it again)."""
 
 
 def check_texts(texts: Sequence[str], where: str) -> list[str]:

@@ -30,12 +30,11 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from types import TracebackType
 from typing import Any
 
 import numpy as np
 
-from embeddings.encoders.base import Encoder, check_texts
+from embeddings.encoders.base import Encoder, EncoderWrapper, check_texts
 
 __all__ = ["DEFAULT_MIN_PARALLEL", "ParallelEncoder", "die_with_parent"]
 
@@ -101,7 +100,7 @@ def _encode_chunk(texts: list[str], role: str) -> np.ndarray:
     return np.asarray(_worker_encoder.encode_documents(texts))
 
 
-class ParallelEncoder:
+class ParallelEncoder(EncoderWrapper):
     """Wraps an encoder: small inputs run in-process, large ones are split over worker processes.
 
     Use it as a context manager (or call `close`): the worker pool starts on the first large input and
@@ -137,24 +136,6 @@ class ParallelEncoder:
         self.chunk_size = chunk_size
         self.encoder_kwargs = encoder_kwargs or {}
         self._pool: ProcessPoolExecutor | None = None
-
-    @property
-    def id(self) -> str:
-        """The wrapped encoder's id (vectors are identical)."""
-        return self.encoder.id
-
-    @property
-    def dim(self) -> int:
-        """The wrapped encoder's dimension."""
-        return self.encoder.dim
-
-    def __enter__(self) -> ParallelEncoder:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Stop the workers (queued chunks are cancelled); the next large input starts a new pool."""

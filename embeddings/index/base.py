@@ -141,6 +141,22 @@ class VectorIndex(ABC):
     kind: str  # the index kind it was created as (`embeddings.index.factory.INDEX_KINDS`)
     read_only: bool = False  # True when opened memory-mapped: many processes share the page cache
 
+    def params(self) -> dict[str, Any]:
+        """Construction parameters, as written to the manifest (backends override)."""
+        return {}
+
+    def _manifest(self, backend: str, checksum: str = "") -> IndexManifest:
+        """The manifest ``write_files`` writes for this index as it is now."""
+        return IndexManifest(
+            encoder_id=self.encoder_id,
+            dim=self.dim,
+            count=len(self),
+            kind=self.kind,
+            checksum=checksum,
+            params=self.params(),
+            backend=backend,
+        )
+
     def _check_writable(self) -> None:
         if self.read_only:
             raise ReadOnlyIndexError(f"{self!r} was opened memory-mapped (read-only); write a new version")

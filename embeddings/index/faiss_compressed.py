@@ -254,15 +254,7 @@ class CompressedFaissIndex(VectorIndex):
     # ----- persistence -----
     def write_files(self, directory: Path, checksum: str = "") -> IndexManifest:
         """Write ``index.faiss`` (once trained), ``labels.npy``, ``vectors.npy`` and the manifest."""
-        manifest = IndexManifest(
-            encoder_id=self.encoder_id,
-            dim=self.dim,
-            count=len(self),
-            kind=self.kind,
-            checksum=checksum,
-            params=self.params(),
-            backend=BACKEND,
-        )
+        manifest = self._manifest(BACKEND, checksum)
         target = Path(directory)
         target.mkdir(parents=True, exist_ok=True)
         if self._codes is not None:

@@ -283,15 +283,7 @@ class FaissIndex(VectorIndex):
     # ----- persistence -----
     def write_files(self, directory: Path, checksum: str = "") -> IndexManifest:
         """Write ``index.faiss``, ``labels.npy`` and the manifest; see :meth:`VectorIndex.write_files`."""
-        manifest = IndexManifest(
-            encoder_id=self.encoder_id,
-            dim=self.dim,
-            count=len(self),
-            kind=self.kind,
-            checksum=checksum,
-            params=self.params(),
-            backend=BACKEND,
-        )
+        manifest = self._manifest(BACKEND, checksum)
         target = Path(directory)
         target.mkdir(parents=True, exist_ok=True)
         if self._index is not None:

@@ -13,14 +13,13 @@ on `close`; with one it joins that cluster and only disconnects.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from types import TracebackType
 from typing import Any
 
 import numpy as np
 import ray
 from ray.util import ActorPool
 
-from embeddings.encoders.base import Encoder, check_texts
+from embeddings.encoders.base import Encoder, EncoderWrapper, check_texts
 from matcher.domain.records import Demand
 from matcher.service import Matcher, Recommendation
 from pipelines.distributed.base import Engine, R, T, batches
@@ -112,7 +111,7 @@ class RayEngine(Engine):
                 ray.kill(actor)
 
 
-class RayEncoder:
+class RayEncoder(EncoderWrapper):
     """An `Encoder` whose texts are embedded by encoder actors, chunk by chunk, reassembled in order.
 
     Use as a context manager: the actors start on the first non-empty input and stop on exit.
@@ -137,24 +136,6 @@ class RayEncoder:
         self.encoder, self.spec, self.workers, self.chunk_size = encoder, spec, workers, chunk_size
         self.encoder_kwargs = encoder_kwargs or {}
         self._actors: list[Any] = []
-
-    @property
-    def id(self) -> str:
-        """The wrapped encoder's id (the vectors are the same)."""
-        return self.encoder.id
-
-    @property
-    def dim(self) -> int:
-        """The wrapped encoder's dimension."""
-        return self.encoder.dim
-
-    def __enter__(self) -> RayEncoder:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Stop the actors (the next input starts new ones)."""
