@@ -14,7 +14,7 @@ from pipelines.bench.generated import GeneratedDocumentEncoder
 from pipelines.bench.pool import open_pool
 from pipelines.bench.pools import run_benchmark
 
-POOL = 300
+POOL = 150
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_a_pool_is_reused_and_reindexed_in_another_kind(tmp_path: Path) -> None:
 def test_bench_report_has_the_bare_floor_and_the_ratio(tmp_path: Path) -> None:
     markdown = run_benchmark(
         [POOL],
-        queries=20,
+        queries=10,
         index_kinds=["flat"],
         out=tmp_path / "reports",
         work_dir=tmp_path,
@@ -84,7 +84,7 @@ def test_bench_report_has_the_bare_floor_and_the_ratio(tmp_path: Path) -> None:
 def test_bench_batch_runs_the_nightly_over_every_demand(tmp_path: Path) -> None:
     markdown = run_batch_benchmark(
         POOL,
-        demands=40,
+        demands=24,
         index_kind="flat",
         vectors="generated",
         sample=10,
@@ -93,8 +93,8 @@ def test_bench_batch_runs_the_nightly_over_every_demand(tmp_path: Path) -> None:
     )
     result = json.loads(next((tmp_path / "reports").glob("bench-batch-*.json")).read_text(encoding="utf-8"))
     counts = result["nightly_counts"]
-    assert counts["open_demands"] == 40 and counts["assigned_pairs"] > 0
+    assert counts["open_demands"] == 24 and counts["assigned_pairs"] > 0
     # indexing a demand embeds its need text, so the nightly itself embeds nothing
-    assert result["demand_texts_embedded"] >= 40 and result["queries_embedded"] == 0
+    assert result["demand_texts_embedded"] >= 24 and result["queries_embedded"] == 0
     assert result["nightly_s"] > 0
     assert "nightly dry-run end to end" in markdown
