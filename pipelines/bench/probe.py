@@ -103,7 +103,11 @@ def probe(data_dir: Path, vectors: VectorSource, texts: Sequence[str], *, profil
     encode = timed(lambda t: encoder.encode_queries([t]), texts)
     result["encode_ms"] = percentiles_ms(encode)
     if (dense_dir / INDEX_FILE).is_file():
-        bare = BareFaissSearch(dense_dir / INDEX_FILE, ef_search=getattr(experts.dense, "ef_search", 128))
+        bare = BareFaissSearch(
+            dense_dir / INDEX_FILE,
+            ef_search=getattr(experts.dense, "ef_search", 128),
+            nprobe=getattr(experts.dense, "nprobe", 16),  # the engine's own setting, for IVF kinds
+        )
         result["bare_ms"] = percentiles_ms(
             timed(lambda t: bare.search(encoder.encode_queries([t])[0]), texts)
         )
