@@ -30,6 +30,7 @@ from embeddings.index.base import (
 )
 from embeddings.index.idmap import AllowedPositions, PositionMap, as_id_array
 from embeddings.index.topk import empty_result, exact_topk, flat_topk
+from embeddings.index.vectorstore import check_batch, check_queries
 
 __all__ = ["BACKEND", "INDEX_KINDS", "FaissIndex", "set_num_threads"]
 
@@ -144,14 +145,6 @@ class FaissIndex(VectorIndex):
         return self._storage_view()[positions]
 
     # ----- updates -----
-    def _check_vectors(self, vectors: np.ndarray, rows: int) -> np.ndarray:
-        array = np.ascontiguousarray(vectors, dtype=np.float32)
-        if array.ndim != 2 or array.shape != (rows, self.dim):
-            raise ValueError(f"vectors must have shape ({rows}, {self.dim}), got {array.shape}")
-        if not np.isfinite(array).all():
-            raise ValueError("vectors contain NaN or infinite values")
-        return array
-
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add or replace vectors.
 
@@ -160,14 +153,9 @@ class FaissIndex(VectorIndex):
             vectors: Float32 ``(len(ids), dim)`` unit vectors.
         """
         self._check_writable()
-        keys = as_id_array(ids)
-        array = self._check_vectors(vectors, keys.size)
+        keys, array = check_batch(ids, vectors, self.dim)
         if keys.size == 0:
             return
-        if keys.min() < 0:
-            raise ValueError("ids must be >= 0 (-1 marks padding in search results)")
-        if np.unique(keys).size != keys.size:
-            raise ValueError("ids passed to add() contain duplicates")
         self.remove(keys)
         if self._index is None:  # IVF: train on the first batch
             self._index = self._new_index(training=array)
@@ -236,13 +224,7 @@ class FaissIndex(VectorIndex):
             ef_search: HNSW beam width for this call.
             nprobe: IVF lists probed for this call.
         """
-        if k < 1:
-            raise ValueError(f"k must be >= 1, got {k}")
-        matrix = np.ascontiguousarray(queries, dtype=np.float32)
-        if matrix.ndim == 1:
-            matrix = matrix.reshape(1, -1)
-        if matrix.ndim != 2 or matrix.shape[1] != self.dim:
-            raise ValueError(f"queries must have shape (n, {self.dim}), got {np.shape(queries)}")
+        matrix = check_queries(queries, k, self.dim)
         n = matrix.shape[0]
         if n == 0 or len(self._map) == 0:
             return empty_result(n, k)

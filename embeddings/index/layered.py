@@ -23,6 +23,7 @@ from embeddings.index.base import IndexManifest, VectorIndex
 from embeddings.index.factory import create_index, read_index
 from embeddings.index.idmap import as_id_array
 from embeddings.index.topk import empty_result
+from embeddings.index.vectorstore import check_queries
 
 __all__ = ["LayeredIndex"]
 
@@ -115,11 +116,7 @@ class LayeredIndex(VectorIndex):
         self, queries: np.ndarray, k: int, *, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` over base and delta merged; see :meth:`VectorIndex.search`."""
-        if k < 1:
-            raise ValueError(f"k must be >= 1, got {k}")
-        matrix = np.ascontiguousarray(queries, dtype=np.float32)
-        if matrix.ndim == 1:
-            matrix = matrix.reshape(1, -1)
+        matrix = check_queries(queries, k, self.dim)
         n = matrix.shape[0]
         if not self.changed:
             return self.base.search(matrix, k, allowed=allowed)
