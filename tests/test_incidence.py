@@ -57,11 +57,15 @@ def _reference_row(
     concepts, fields = set(query.concepts), set(query.fields)
     modes = {m.value for m in query.cooperation_modes}
     family = "zh" if query.language in ("zh", "zh-tw", "bi") else query.language
-    cooperation = (1.0 if modes & entry.mode_set else 0.0) if modes and entry.mode_set else 0.5
+    cooperation = (
+        (1.0 if modes & set(entry.cooperation_modes) else 0.0)
+        if modes and set(entry.cooperation_modes)
+        else 0.5
+    )
     return [
-        len(concepts & entry.concept_set) / len(concepts) if concepts else 0.0,
-        len(fields & entry.field_set) / len(fields) if fields else 0.0,
-        1.0 if set(query.industries) & entry.industry_set else 0.0,
+        len(concepts & set(entry.concepts)) / len(concepts) if concepts else 0.0,
+        len(fields & set(entry.fields)) / len(fields) if fields else 0.0,
+        1.0 if set(query.industries) & set(entry.industries) else 0.0,
         cooperation,
         1.0 if family in entry.language_families else 0.5,
         0.5 ** (age_in_days(entry, TODAY) / builder.freshness_half_life_days),

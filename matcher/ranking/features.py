@@ -117,13 +117,13 @@ class PairFeatureBuilder:
             return corpus.incidence(attribute).count_in(positions, wanted).astype(np.float64)
 
         n = positions.size
-        concepts = shared("concept_set", query.concepts) / len(query.concepts) if query.concepts else 0.0
-        fields = shared("field_set", query.fields) / len(query.fields) if query.fields else 0.0
-        industry = (shared("industry_set", query.industries) > 0).astype(np.float64)
+        concepts = shared("concepts", query.concepts) / len(query.concepts) if query.concepts else 0.0
+        fields = shared("fields", query.fields) / len(query.fields) if query.fields else 0.0
+        industry = (shared("industries", query.industries) > 0).astype(np.float64)
         cooperation = np.full(n, 0.5)  # unknown on either side: neither a fit nor a conflict
         if query.modes:
-            stated = corpus.incidence("mode_set").lengths(positions) > 0
-            cooperation[stated] = (shared("mode_set", query.modes) > 0)[stated]
+            stated = corpus.incidence("cooperation_modes").lengths(positions) > 0
+            cooperation[stated] = (shared("cooperation_modes", query.modes) > 0)[stated]
         # an expert working in the demand's language needs no interpreter
         language = np.where(shared("language_families", frozenset({query.language})) > 0, 1.0, 0.5)
         days = corpus.updated_days(positions)

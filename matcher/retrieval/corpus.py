@@ -33,7 +33,7 @@ __all__ = [
 PROFILE_LANGUAGES = ("zh", "zh-tw", "en", "bi")
 _ALWAYS = "\x00always"  # mask key of entries that pass whatever values are wanted
 # entry attributes pair features compare with the query, as value sets (`incidence`)
-INCIDENCE_ATTRIBUTES = ("concept_set", "field_set", "industry_set", "mode_set", "language_families")
+INCIDENCE_ATTRIBUTES = ("concepts", "fields", "industries", "cooperation_modes", "language_families")
 _UNKNOWN_DAY = np.nan
 _ALLOWED_MEMO = 64  # distinct filter sets remembered (the page and the API repeat a few)
 

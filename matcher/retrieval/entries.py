@@ -33,27 +33,7 @@ class CorpusEntry:
     groups: list[str] = field(default_factory=list)
     item_count: int = 0
 
-    # Derived sets, computed once per entry: pair features read them for every candidate of every query.
-    @cached_property
-    def concept_set(self) -> frozenset[str]:
-        """Glossary concepts as a set."""
-        return frozenset(self.concepts)
-
-    @cached_property
-    def field_set(self) -> frozenset[str]:
-        """Catalogue fields as a set."""
-        return frozenset(self.fields)
-
-    @cached_property
-    def industry_set(self) -> frozenset[str]:
-        """Catalogue industries as a set."""
-        return frozenset(self.industries)
-
-    @cached_property
-    def mode_set(self) -> frozenset[str]:
-        """Cooperation modes as a set."""
-        return frozenset(self.cooperation_modes)
-
+    # Derived once per entry: the corpus builds its language-family incidence from it.
     @cached_property
     def language_families(self) -> frozenset[str]:
         """``zh``/``en``… families the person works in: spoken languages plus the profile's own."""
