@@ -161,6 +161,14 @@ class VectorIndex(ABC):
         if self.read_only:
             raise ReadOnlyIndexError(f"{self!r} was opened memory-mapped (read-only); write a new version")
 
+    def expect_size(self, count: int) -> None:
+        """Hint before a bulk build that arrives in blocks: about ``count`` vectors will be added.
+
+        Trained kinds (IVF) size their lists for ``count`` instead of for the first block they train
+        on; other kinds need no hint. A trained or explicitly sized index keeps its lists.
+        """
+        del count  # untrained kinds have nothing to size
+
     @abstractmethod
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors; an id already present is replaced (update)."""

@@ -135,6 +135,11 @@ class CompressedFaissIndex(VectorIndex):
         return np.flatnonzero(self._map.labels >= 0)
 
     # ----- updates -----
+    def expect_size(self, count: int) -> None:
+        """Size the IVF lists for ``count`` vectors when not trained or sized yet (no-op otherwise)."""
+        if self._codes is None and self.ivf_nlist is None and count > 0:
+            self.ivf_nlist = default_nlist(count)
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add or replace vectors.
 

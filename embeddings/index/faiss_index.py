@@ -115,6 +115,11 @@ class FaissIndex(VectorIndex):
         index.nprobe = self.nprobe
         return index
 
+    def expect_size(self, count: int) -> None:
+        """Size the IVF lists for ``count`` vectors when not trained or sized yet (no-op otherwise)."""
+        if self.kind == "ivf" and self._index is None and self.ivf_nlist is None and count > 0:
+            self.ivf_nlist = default_nlist(count)
+
     # ----- inspection -----
     def __len__(self) -> int:
         return len(self._map)

@@ -36,11 +36,12 @@ from embeddings.lexical.factory import DEFAULT_LEXICAL_BACKEND, create_lexical_i
 from embeddings.progress import progress
 from matcher.domain.records import Record, record_hash
 from matcher.retrieval.corpus import Corpus, item_ids
-from matcher.retrieval.embedding import analyse_and_embed
+from matcher.retrieval.embedding import EmbeddedRecords, analyse_and_embed
 from matcher.retrieval.profiles import Analyzer
 
 CollectionKind = Literal["experts", "demands"]
 LAYOUT_VERSION = 2  # 1: every index versioned again inside the collection version
+UPSERT_BLOCK = 200_000  # records per step of a bulk upsert: ~1.2 GB of transient USE vectors and terms
 
 
 @dataclass
@@ -127,14 +128,29 @@ class Collection:
         """Analyse, embed and index records (new or changed) without rebuilding the rest.
 
         Analysis and embedding overlap (`matcher.retrieval.embedding`); each distinct text is embedded
-        once and unchanged ones come from the cache.
+        once and unchanged ones come from the cache. A bulk upsert goes `UPSERT_BLOCK` records at a
+        time, each block indexed before the next is analysed, so its vectors and terms are held once
+        per block, not for the whole build (at 1M experts: ~13 GB otherwise).
         """
         if not rows:
             return
-        role = "document" if self.kind == "experts" else "query"
-        done = analyse_and_embed(
-            rows, analyzer, encoder, role, cache, show_progress=show_progress, label=self.kind
-        )
+        if not len(self.corpus):
+            self.dense.expect_size(len(rows))  # trained kinds size their lists for the whole build
+        with progress(
+            len(rows), f"index {self.kind}", unit=self.kind.removesuffix("s"), enabled=show_progress
+        ) as bar:
+            for start in range(0, len(rows), UPSERT_BLOCK):
+                block = rows[start : start + UPSERT_BLOCK]
+                done = analyse_and_embed(block, analyzer, encoder, self._role, cache, bar=bar)
+                if self.items is not None and not len(self.items) and done.item_terms:
+                    self.items.expect_size(round(len(done.item_terms) * len(rows) / len(block)))
+                self._index_embedded(done)
+
+    @property
+    def _role(self) -> str:
+        return "document" if self.kind == "experts" else "query"
+
+    def _index_embedded(self, done: EmbeddedRecords) -> None:
         entries = done.entries
         previous = [old for e in entries if (old := self.corpus.pk_of(e.id)) is not None]
         if previous:

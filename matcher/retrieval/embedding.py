@@ -10,6 +10,7 @@ this process analyses the next batch. The vectors come back in record order, as 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy as np
 from embeddings.cache.session import EmbedSession, EmbedStats
 from embeddings.cache.store import EmbeddingCache
 from embeddings.encoders.base import Encoder
-from embeddings.progress import progress
+from embeddings.progress import Progress, progress
 from matcher.domain.records import Demand, Expert, Record, record_hash
 from matcher.retrieval.corpus import CorpusEntry
 from matcher.retrieval.profiles import Analyzer
@@ -57,8 +58,12 @@ def analyse_and_embed(
     *,
     show_progress: bool = False,
     label: str = "records",
+    bar: Progress | None = None,
 ) -> EmbeddedRecords:
     """Analyse ``rows`` and embed their texts (profile first, then items) through one session.
+
+    Args:
+        bar: a progress bar of a larger job to advance (then ``show_progress`` is not used).
 
     Raises:
         TypeError: for a record that is neither an expert nor a demand.
@@ -66,8 +71,11 @@ def analyse_and_embed(
     out = EmbeddedRecords()
     profile_slots: list[np.ndarray] = []
     item_slots: list[np.ndarray] = []
+    own_bar = bar is None
+    if bar is None:
+        bar = progress(len(rows), f"index {label}", unit=label.removesuffix("s"), enabled=show_progress)
     with (
-        progress(len(rows), f"index {label}", unit=label.removesuffix("s"), enabled=show_progress) as bar,
+        bar if own_bar else nullcontext(bar),
         EmbedSession(encoder, role, cache) as session,
     ):
         for start in range(0, len(rows), BATCH_RECORDS):
