@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from matcher.config import Settings
-from matcher.domain.records import CooperationMode, Demand, MatchStatus
+from matcher.domain.records import CooperationMode, Demand, MatchStatus, Site
 from matcher.store import Cooperation, MatchEvent, Store
 from pipelines.nightly.ledger import NightlyLedger, SentPair, SmtpCheck
 
@@ -77,7 +77,7 @@ def seed(data_dir: Path, *, today: date | None = None) -> dict[str, object]:
     ledger = NightlyLedger(store)
     open_demands = [d for d in demands if d.status.value == "open" and d.id in gold]
     pairs = {d.id: SentPair(d.id, gold[d.id][-1], 0.61) for d in open_demands}
-    station_base = {s.id: s.parent_id for s in store.records.list("sites")}
+    station_base = {s.id: s.parent_id for s in store.records.list("sites") if isinstance(s, Site)}
     by_base: dict[str, list[SentPair]] = {}
     for demand in open_demands:
         base = station_base.get(demand.station_id or "")

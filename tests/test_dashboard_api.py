@@ -7,14 +7,13 @@ reports use, from the server's own database — nothing is hard-coded but the sc
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
+from dashboard_seed import FAILED_BASE, SMTP_ERROR, seed
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
@@ -26,9 +25,6 @@ from matcher.operations.stats import Period, StatsCalculator
 from matcher.service import Matcher
 from matcher.store import Store
 from pipelines.nightly.ledger import NightlyLedger
-
-sys.path.insert(0, str(Path(__file__).parent))
-from dashboard_seed import FAILED_BASE, SMTP_ERROR, seed
 
 YEAR = date.today().year
 ENDPOINTS = ["evaluation", "monthly", "gaps", "stale", "nightly", "index"]
@@ -48,12 +44,12 @@ def store(server: SimpleNamespace) -> Iterator[Store]:
     opened.close()
 
 
-def get(server: SimpleNamespace, who: str, path: str, **params: object) -> httpx.Response:
+def get(server: SimpleNamespace, who: str, path: str, **params: str | int) -> httpx.Response:
     headers = {"X-API-Key": server.keys[who]}
     return httpx.get(f"{server.url}/v1/dashboard/{path}", headers=headers, params=params, timeout=120)
 
 
-def ok(server: SimpleNamespace, who: str, path: str, **params: object) -> dict:
+def ok(server: SimpleNamespace, who: str, path: str, **params: str | int) -> dict:
     response = get(server, who, path, **params)
     assert response.status_code == 200, response.text
     return response.json()

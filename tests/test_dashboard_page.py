@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
+from dashboard_seed import FAILED_BASE, seed  # tests/ is on sys.path (pytest rootdir conftest)
+from test_page import ARGS, CHROMIUM
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-
-sys.path.insert(0, str(Path(__file__).parent))
-from dashboard_seed import FAILED_BASE, seed
-from test_page import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 SHOTS = Path(__file__).resolve().parents[1] / "reports" / "screenshots"

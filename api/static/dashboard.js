@@ -207,9 +207,9 @@ function renderMonthly() {
       labels: months.map((m) => m.month.slice(5)),
       datasets: [
         { type: "line", label: t("docking"), data: months.map((m) => 100 * m.docking_rate), borderColor: COLORS.docking,
-          backgroundColor: COLORS.docking, yAxisID: "rate", tension: 0.2 },
+          backgroundColor: COLORS.docking, yAxisID: "rate", tension: 0 },
         { type: "line", label: t("signing"), data: months.map((m) => 100 * m.signing_rate), borderColor: COLORS.signing,
-          backgroundColor: COLORS.signing, yAxisID: "rate", tension: 0.2 },
+          backgroundColor: COLORS.signing, yAxisID: "rate", tension: 0 },
         { type: "bar", label: t("posted"), data: months.map((m) => m.demands_posted), backgroundColor: COLORS.posted,
           yAxisID: "count" },
       ],
@@ -242,7 +242,7 @@ function renderGaps() {
       labels: rows.map(label),
       datasets: [
         { label: t("weak"), data: rows.map((r) => r.weak_demands), backgroundColor: COLORS.gap },
-        { label: t("supply"), data: rows.map((r) => r.supply_experts), backgroundColor: COLORS.posted },
+        { label: t("open"), data: rows.map((r) => r.open_demands), backgroundColor: COLORS.posted },
       ],
     },
     options: {
@@ -271,9 +271,9 @@ function confirmButton(row) {
       await api(`/v1/experts/${encodeURIComponent(row.expert_id)}`, {
         method: "PATCH", body: { updated_at: new Date().toISOString().slice(0, 10) },
       });
-      $("#stale-msg").textContent = t("confirmed", { id: row.expert_id });
       state.data.stale = await api("/v1/dashboard/stale?limit=50");
       renderStale();
+      $("#stale-msg").textContent = t("confirmed", { id: row.expert_id }); // after the list is redrawn
     } catch (error) {
       $("#stale-msg").textContent = error.message;
       button.disabled = false;
