@@ -23,6 +23,7 @@ from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.routers import audit as audit_export
 from api.routers import demands, experts, imports, matches, organizations, recommendations, sites, system
 from api.routers import stats as ops_stats
+from api.routers.dashboard import router as dashboard_router
 from api.settings import ApiSettings
 from api.state import AppState
 from embeddings.encoders.base import Encoder
@@ -112,10 +113,15 @@ def create_app(settings: ApiSettings | None = None, *, encoder: Encoder | None =
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(ops_stats.router, responses=ERROR_RESPONSES)  # operations: stats, gaps, flow
     app.include_router(audit_export.router, responses=ERROR_RESPONSES)  # GET /v1/audit/export
+    app.include_router(dashboard_router, responses=ERROR_RESPONSES)  # GET /v1/dashboard/… (bases, admins)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html")
+
+    @app.get("/dashboard", include_in_schema=False)
+    def dashboard_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "dashboard.html")
 
     return app

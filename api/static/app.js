@@ -23,7 +23,7 @@ const I18N = {
     f_name: "姓名", f_affiliation: "单位", f_title: "职称", f_country: "国家", f_city: "城市", f_email: "邮箱",
     f_phone: "电话", f_industries: "行业", f_fields: "领域", f_keywords: "关键词", f_bio: "简介",
     f_publications: "成果", f_languages: "语言", f_cooperation_modes: "合作方式", f_organizations: "所属团体",
-    f_updated_at: "更新日期",
+    f_updated_at: "更新日期", toDashboard: "看板",
   },
   en: {
     title: "Haizhi Match · expert recommendations", logout: "Sign out", enter: "Enter",
@@ -45,7 +45,7 @@ const I18N = {
     f_name: "Name", f_affiliation: "Affiliation", f_title: "Title", f_country: "Country", f_city: "City",
     f_email: "Email", f_phone: "Phone", f_industries: "Industries", f_fields: "Fields", f_keywords: "Keywords",
     f_bio: "Bio", f_publications: "Publications", f_languages: "Languages", f_cooperation_modes: "Cooperation",
-    f_organizations: "Organisations", f_updated_at: "Updated",
+    f_organizations: "Organisations", f_updated_at: "Updated", toDashboard: "Dashboard",
   },
 };
 const STATUS_LABELS = {
@@ -166,6 +166,7 @@ async function signIn(key) {
     return;
   }
   showWho();
+  $("#to-dashboard").classList.toggle("hidden", state.me.role === "station"); // bases, admins, analysts
   $("#login").classList.add("hidden");
   $("#workspace").classList.remove("hidden");
   $("#logout").classList.remove("hidden");

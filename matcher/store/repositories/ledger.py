@@ -101,6 +101,14 @@ class LedgerRepository:
         with self._db.read() as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
 
+    def delivery_states(self) -> list[Row]:
+        """``base_id``, ``run_date``, ``status`` of every ``nightly_deliveries`` row, oldest first (no
+        message bytes or pairs: cheap enough to find each base's latest delivery)."""
+        columns = (nightly_deliveries.c.base_id, nightly_deliveries.c.run_date, nightly_deliveries.c.status)
+        query = select(*columns).order_by(nightly_deliveries.c.run_date, nightly_deliveries.c.pk)
+        with self._db.read() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
     def insert_delivery(self, values: Mapping[str, Any]) -> None:
         """Insert one ``nightly_deliveries`` row."""
         with self._db.write() as conn:
