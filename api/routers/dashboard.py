@@ -16,19 +16,17 @@ writes whatever the page shows.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import date
-from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import Principal, get_principal
+from api.dashboard_rows import AGE_BANDS, age_band, delivery_out, month_periods, rank_out, run_out
 from api.errors import ApiError, forbidden
 from api.schemas_dashboard import (
     CollectionFreshnessOut,
     DashboardScope,
-    DeliveryOut,
     EvaluationOut,
     GapFieldOut,
     GapsOut,
@@ -36,15 +34,13 @@ from api.schemas_dashboard import (
     MonthlyOut,
     MonthOut,
     NightlyOut,
-    NightlyRunOut,
     StaleExpertOut,
     StaleOut,
-    StationRankOut,
 )
 from api.state import AppState, get_state
 from matcher.operations.freshness import stale_experts
 from matcher.operations.gaps import GapAnalyzer
-from matcher.operations.station_eval import EvaluationConfig, StationEvaluation, evaluate_stations
+from matcher.operations.station_eval import EvaluationConfig, evaluate_stations
 from matcher.operations.stats import Period, ScopeStats, StatsCalculator
 from matcher.retrieval.maintenance import INDEXED_KINDS
 from matcher.store import Row
@@ -52,8 +48,6 @@ from matcher.store import Row
 router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"])
 
 OVERALL = "all"
-AGE_BANDS = ((None, "unknown"), (36, "36+"), (24, "24–35"), (0, "<24"))
-"""Stale profiles per band of months since the update, oldest band first (``unknown``: no date)."""
 _FAILING = frozenset({"failed", "sending"})
 
 
@@ -81,26 +75,6 @@ def _this_year() -> int:
     return date.today().year
 
 
-def _rank(evaluation: StationEvaluation) -> StationRankOut:
-    stats = evaluation.stats
-    return StationRankOut(
-        rank=evaluation.rank,
-        station_id=stats.scope_id,
-        name=stats.name,
-        base_id=stats.base_id,
-        score=evaluation.score,
-        flagged=evaluation.flagged,
-        reasons=list(evaluation.reasons),
-        demands_posted=stats.demands_posted,
-        contacted=stats.contacted,
-        signed=stats.signed,
-        docking_rate=round(stats.docking_rate, 4),
-        signing_rate=round(stats.signing_rate, 4),
-        median_days_to_first_contact=stats.median_days_to_first_contact,
-        contract_amount_wan=round(stats.contract_amount_wan, 2),
-    )
-
-
 @router.get("/evaluation", response_model=EvaluationOut, summary="Station ranking of a year, flagged ones")
 def evaluation(
     year: int | None = Query(None, ge=1990, le=2100, description="Calendar year; this year by default."),
@@ -111,7 +85,7 @@ def evaluation(
     year = year or _this_year()
     config = EvaluationConfig.load(state.settings.matcher.station_evaluation)
     report = StatsCalculator(state.store).report(Period.year(year))
-    ranked = [_rank(e) for e in evaluate_stations(report, config) if _sees(scope, e.stats.scope_id)]
+    ranked = [rank_out(e) for e in evaluate_stations(report, config) if _sees(scope, e.stats.scope_id)]
     return EvaluationOut(
         scope=scope,
         year=year,
@@ -121,15 +95,6 @@ def evaluation(
         stations=ranked,
         flagged=sum(r.flagged for r in ranked),
     )
-
-
-def _month_periods(year: int) -> list[tuple[str, Period]]:
-    periods = []
-    for month in range(1, 13):
-        start = date(year, month, 1)
-        end = date(year + month // 12, month % 12 + 1, 1)
-        periods.append((f"{year}-{month:02d}", Period(start, date.fromordinal(end.toordinal() - 1))))
-    return periods
 
 
 def _pick(stats: list[ScopeStats], overall: ScopeStats, scope_id: str) -> ScopeStats | None:
@@ -154,7 +119,7 @@ def monthly(
     by now (the cohort definitions of `matcher.operations.stats`, one report per month)."""
     year = year or _this_year()
     calculator = StatsCalculator(state.store)
-    reports = [(label, calculator.report(period)) for label, period in _month_periods(year)]
+    reports = [(label, calculator.report(period)) for label, period in month_periods(year)]
     first = reports[0][1]
     everything = [*first.stations, *first.bases]
     allowed = [OVERALL] if scope.station_ids is None else []
@@ -217,15 +182,6 @@ def gaps(
     )
 
 
-def _band(months: int | None) -> str:
-    for floor, label in AGE_BANDS:
-        if floor is None and months is None:
-            return label
-        if floor is not None and months is not None and months >= floor:
-            return label
-    return AGE_BANDS[-1][1]
-
-
 @router.get("/stale", response_model=StaleOut, summary="Expert profiles whose data is outdated")
 def stale(
     months: int | None = Query(
@@ -239,7 +195,7 @@ def stale(
     their engagement (`matcher.operations.freshness.stale_experts`); no contact fields."""
     age = months or state.settings.matcher.stale_after_months
     rows = stale_experts(state.store, months=age)
-    bands = Counter(_band(r.months_since_update) for r in rows)
+    bands = Counter(age_band(r.months_since_update) for r in rows)
     items = [
         StaleExpertOut(
             expert_id=r.expert_id,
@@ -264,48 +220,6 @@ def stale(
     )
 
 
-def _json(text: Any, empty: Any) -> Any:
-    try:
-        value = json.loads(text) if text else empty
-    except (TypeError, ValueError):
-        return empty
-    return value if isinstance(value, type(empty)) else empty
-
-
-def _delivery(row: Row) -> DeliveryOut:
-    return DeliveryOut(
-        run_date=row["run_date"],
-        base_id=row["base_id"],
-        run_id=row["run_id"],
-        status=row["status"],
-        recipients=len(_json(row["recipients"], [])),
-        refused=len(_json(row["refused"], {})),
-        pairs=len(_json(row["pairs"], [])),
-        demands=row["demands"],
-        experts=row["experts"],
-        attempts=row["attempts"],
-        error=row["error"] or "",
-        updated_at=row["updated_at"],
-    )
-
-
-def _run(row: Row, smtp: Row | None, *, with_counts: bool) -> NightlyRunOut:
-    counts = _json(row["counts"], {})
-    demands = counts.get("demands") if with_counts else None
-    return NightlyRunOut(
-        run_id=row["run_id"],
-        run_date=row["run_date"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        status=row["status"],
-        dry_run=bool(row["dry_run"]),
-        base_filter=row["base_filter"],
-        error=row["error"] or "",
-        demands=demands if isinstance(demands, int) else None,
-        smtp_check=None if smtp is None else smtp["status"],
-    )
-
-
 @router.get("/nightly", response_model=NightlyOut, summary="Nightly run ledger: runs, deliveries, failures")
 def nightly(
     limit: int = Query(10, ge=1, le=100, description="Latest runs to list."),
@@ -318,7 +232,7 @@ def nightly(
     ledger = state.store.ledger
     whole = scope.station_ids is None
     run_rows = ledger.run_rows(limit=limit)
-    runs = [_run(r, ledger.smtp_check_row(r["run_id"]), with_counts=whole) for r in run_rows]
+    runs = [run_out(r, ledger.smtp_check_row(r["run_id"]), with_counts=whole) for r in run_rows]
     latest: dict[str, Row] = {}
     for row in ledger.delivery_states():
         latest[row["base_id"]] = row
@@ -326,14 +240,14 @@ def nightly(
     deliveries = []
     if last_day is not None:
         deliveries = [
-            _delivery(r) for r in ledger.delivery_rows(run_date=last_day) if _sees(scope, r["base_id"])
+            delivery_out(r) for r in ledger.delivery_rows(run_date=last_day) if _sees(scope, r["base_id"])
         ]
     failing = []
     for base_id, row in sorted(latest.items()):
         if row["status"] in _FAILING and _sees(scope, base_id):
             full = ledger.delivery_row(row["run_date"], base_id)
             if full is not None:
-                failing.append(_delivery(full))
+                failing.append(delivery_out(full))
     return NightlyOut(
         scope=scope,
         runs=runs,
