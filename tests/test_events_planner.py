@@ -75,7 +75,13 @@ def brute_force(problem: Problem) -> float | None:
 def random_problem(rng: random.Random, with_fixed: bool = False) -> Problem:
     n_slots = rng.randint(2, 3)
     event_slots = [
-        Slot(f"S{i}", T0 + timedelta(hours=i), T0 + timedelta(hours=i, minutes=30), rng.randint(0, 2), rng.randint(0, 1))
+        Slot(
+            f"S{i}",
+            T0 + timedelta(hours=i),
+            T0 + timedelta(hours=i, minutes=30),
+            rng.randint(0, 2),
+            rng.randint(0, 1),
+        )
         for i in range(n_slots)
     ]
     ids = [s.id for s in event_slots]
@@ -89,14 +95,17 @@ def random_problem(rng: random.Random, with_fixed: bool = False) -> Problem:
         for i in range(rng.randint(2, 4))
     }  # fmt: skip
     enterprises = {
-        f"O{i}": Person(f"O{i}", limit=rng.choice([None, 1, 2]), slots=window()) for i in range(rng.randint(1, 3))
+        f"O{i}": Person(f"O{i}", limit=rng.choice([None, 1, 2]), slots=window())
+        for i in range(rng.randint(1, 3))
     }
     candidates: list[Candidate] = []
     pairs = [(e, f"D{d}") for e in experts for d in range(4)]
     for expert_id, demand_id in rng.sample(pairs, rng.randint(3, 6)):
         enterprise_id = f"O{int(demand_id[1:]) % len(enterprises)}"
         score = round(rng.uniform(-0.2, 1.0), 3)
-        candidates.append(Candidate(expert_id, demand_id, enterprise_id, score, bonus=rng.choice([0, 0, 0.5])))
+        candidates.append(
+            Candidate(expert_id, demand_id, enterprise_id, score, bonus=rng.choice([0, 0, 0.5]))
+        )
     return Problem(event_slots, experts, enterprises, candidates)
 
 
@@ -182,7 +191,9 @@ def test_required_pair_is_met_and_impossible_one_is_refused() -> None:
 def test_plan_reports_gap_and_numbers_tables() -> None:
     experts = {f"E{i}": Person(f"E{i}") for i in range(4)}
     enterprises = {f"O{i}": Person(f"O{i}") for i in range(4)}
-    candidates = [Candidate(f"E{i}", f"D{j}", f"O{j}", 0.5 + 0.1 * ((i + j) % 3)) for i in range(4) for j in range(4)]
+    candidates = [
+        Candidate(f"E{i}", f"D{j}", f"O{j}", 0.5 + 0.1 * ((i + j) % 3)) for i in range(4) for j in range(4)
+    ]
     plan: Plan = MilpPlanner().plan(Problem(slots(3, tables=3), experts, enterprises, candidates))
     assert plan.gap == 0.0 and plan.status == "optimal"
     for slot_id in {m.slot_id for m in plan.meetings}:

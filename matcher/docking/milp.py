@@ -121,11 +121,15 @@ class MilpPlanner(Planner):
             objective = float(weights[chosen].sum())
             dual = getattr(result, "mip_dual_bound", None)
             bound = objective if dual is None or not np.isfinite(dual) else max(objective, -float(dual))
-            meetings += [_meeting(problem, free[variables[j][0]], problem.slots[variables[j][1]].id) for j in chosen]
+            meetings += [
+                _meeting(problem, free[variables[j][0]], problem.slots[variables[j][1]].id) for j in chosen
+            ]
         else:
             missing = [c for c in free if c.required and not _is_fixed(problem, c)]
             if missing:
-                raise PlanningError(f"required pair {missing[0].expert_id}–{missing[0].demand_id} cannot meet")
+                raise PlanningError(
+                    f"required pair {missing[0].expert_id}–{missing[0].demand_id} cannot meet"
+                )
         fixed_weight = sum(m.weight for m in problem.fixed)
         return Plan(
             meetings=number_meetings(meetings, problem.slots),

@@ -14,7 +14,16 @@ from typing import Any
 
 from matcher.docking.base import Candidate, Meeting, Person, Plan, Planner, Problem, Slot
 from matcher.docking.milp import MilpPlanner
-from matcher.docking.records import KINDS, RULES, Agenda, EventError, EventInfo, PairRule, Participant, check_id
+from matcher.docking.records import (
+    KINDS,
+    RULES,
+    Agenda,
+    EventError,
+    EventInfo,
+    PairRule,
+    Participant,
+    check_id,
+)
 from matcher.docking.scoring import ranked_participants
 from matcher.domain.records import Demand, Expert
 from matcher.service import Matcher
@@ -113,8 +122,12 @@ class EventService:
         meetings = self.meetings(event_id)
         expert_ids = sorted({i for k, i in people if k == "expert"})
         demand_ids = sorted({d for p in people.values() for d in p.demands})
-        names = {e.id: e.name for e in self.store.records.get_many("experts", expert_ids) if isinstance(e, Expert)}
-        titles = {d.id: d.title for d in self.store.records.get_many("demands", demand_ids) if isinstance(d, Demand)}
+        names = {
+            e.id: e.name for e in self.store.records.get_many("experts", expert_ids) if isinstance(e, Expert)
+        }
+        titles = {
+            d.id: d.title for d in self.store.records.get_many("demands", demand_ids) if isinstance(d, Demand)
+        }
         return Agenda(info, self.slots(event_id), people, meetings, names, titles)
 
     # ---- writing -------------------------------------------------------------------------------
@@ -150,7 +163,9 @@ class EventService:
         for slot in slots:
             check_id(slot.id, "slot id")
             if slot.ends_at <= slot.starts_at:
-                raise EventError(f"slot {slot.id}: ends at {slot.ends_at}, not after its start {slot.starts_at}")
+                raise EventError(
+                    f"slot {slot.id}: ends at {slot.ends_at}, not after its start {slot.starts_at}"
+                )
             if slot.tables < 0 or slot.rooms < 0:
                 raise EventError(f"slot {slot.id}: tables and rooms cannot be negative")
         self.rows.upsert_slots(
@@ -179,7 +194,9 @@ class EventService:
                 raise EventError(f"{where}: limit cannot be negative")
             unknown = sorted(set(person.slots or ()) - slot_ids)
             if unknown:
-                raise EventError(f"{where}: unknown slot {unknown[0]!r} (the event has {len(slot_ids)} slots)")
+                raise EventError(
+                    f"{where}: unknown slot {unknown[0]!r} (the event has {len(slot_ids)} slots)"
+                )
             name, email, station = person.name, person.email, person.station_id
             if person.kind == "expert":
                 expert = self.store.records.get("experts", person.id)
@@ -194,7 +211,9 @@ class EventService:
                     if not isinstance(demand, Demand):
                         raise EventError(f"{where}: no such demand {demand_id!r} in the database")
                     if owner.get(demand_id, person.id) != person.id:
-                        raise EventError(f"{where}: demand {demand_id} is already brought by {owner[demand_id]}")
+                        raise EventError(
+                            f"{where}: demand {demand_id} is already brought by {owner[demand_id]}"
+                        )
                     owner[demand_id] = person.id
                     station = station or demand.station_id
                     name = name or demand.enterprise or ""
@@ -235,7 +254,9 @@ class EventService:
         enterprises = {p.id: self._person(p, info.enterprise_limit) for p in active if p.kind == "enterprise"}
         enterprise_of = {d: p.id for p in active if p.kind == "enterprise" for d in p.demands}
         rules = {(r.expert_id, r.demand_id): r for r in self.pair_rules(event_id)}
-        demands = [d for d in self.store.records.get_many("demands", sorted(enterprise_of)) if isinstance(d, Demand)]
+        demands = [
+            d for d in self.store.records.get_many("demands", sorted(enterprise_of)) if isinstance(d, Demand)
+        ]
         ranked = ranked_participants(self.matcher, demands, set(experts), info.top_n)
         scores = {(e, d): s for d, found in ranked.items() for e, s in found}
         for (expert_id, demand_id), rule in rules.items():  # requested pairs are candidates even off the list
@@ -248,7 +269,9 @@ class EventService:
                 continue
             bonus = rule.bonus if rule is not None else 0.0
             required = rule is not None and rule.rule == "require"
-            candidates.append(Candidate(expert_id, demand_id, enterprise_of[demand_id], score, bonus, required))
+            candidates.append(
+                Candidate(expert_id, demand_id, enterprise_of[demand_id], score, bonus, required)
+            )
         return Problem(self.slots(event_id), experts, enterprises, candidates, list(fixed))
 
     @staticmethod
@@ -267,7 +290,9 @@ class EventService:
         Raises:
             EventError: for an unknown participant.
         """
-        person = next((p for p in self.participants(event_id) if (p.kind, p.id) == (kind, participant_id)), None)
+        person = next(
+            (p for p in self.participants(event_id) if (p.kind, p.id) == (kind, participant_id)), None
+        )
         if person is None:
             raise EventError(f"event {event_id} has no {kind} {participant_id!r}")
         self.add_participants(event_id, [dataclasses.replace(person, cancelled=True)])
@@ -283,7 +308,9 @@ class EventService:
         """
         meetings = self.meetings(event_id)
         if not any(m.pair == (expert_id, demand_id) for m in meetings):
-            raise EventError(f"event {event_id} has no meeting of expert {expert_id} about demand {demand_id}")
+            raise EventError(
+                f"event {event_id} has no meeting of expert {expert_id} about demand {demand_id}"
+            )
         self.set_pair_rules(event_id, [PairRule(expert_id, demand_id, "forbid")])
         kept = [m for m in meetings if m.pair != (expert_id, demand_id)]
         return self._solve_and_store(event_id, self.problem(event_id, kept))

@@ -14,6 +14,7 @@ from matcher.service import Matcher
 from pipelines.bench import embed as bench_embed
 from pipelines.bench import index_bench, loadtest
 from pipelines.cli import analysis as cli_analysis
+from pipelines.cli import events as cli_events
 from pipelines.cli import flow as cli_flow
 from pipelines.cli import match as cli_match
 from pipelines.cli import nightly as cli_nightly
@@ -139,6 +140,7 @@ app.command("stats")(cli_ops.stats)
 app.command("stale")(cli_ops.stale)
 app.add_typer(cli_ops.catalogue_app, name="catalogue")
 app.add_typer(cli_flow.flow_app, name="flow")
+app.add_typer(cli_events.event_app, name="event")  # docking events 洽谈活动
 # Nightly batch: nightly, schedule, bench-batch.
 app.command("nightly")(cli_nightly.nightly)
 app.command("schedule")(cli_nightly.schedule)

@@ -67,7 +67,9 @@ class EventRepository:
         with self._db.read() as conn:
             return [dict(r) for r in conn.execute(query.order_by(table.c.pk)).mappings()]
 
-    def _upsert(self, table: Table, event_id: str, keys: tuple[str, ...], rows: Iterable[Mapping[str, Any]]) -> None:
+    def _upsert(
+        self, table: Table, event_id: str, keys: tuple[str, ...], rows: Iterable[Mapping[str, Any]]
+    ) -> None:
         with self._db.write() as conn:
             for values in rows:
                 where = [table.c.event_id == event_id, *(table.c[k] == values[k] for k in keys)]
