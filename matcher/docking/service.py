@@ -191,25 +191,25 @@ class EventService:
                 raise EventError(f"{person.id}: kind {person.kind!r} is not one of {', '.join(KINDS)}")
             check_id(person.id, f"{person.kind} id")
             if person.limit is not None and person.limit < 0:
-                raise EventError(f"{where}: limit cannot be negative")
+                raise EventError(f"{where}: limit: cannot be negative")
             unknown = sorted(set(person.slots or ()) - slot_ids)
             if unknown:
                 raise EventError(
-                    f"{where}: unknown slot {unknown[0]!r} (the event has {len(slot_ids)} slots)"
+                    f"{where}: slots: unknown slot {unknown[0]!r} (the event has {len(slot_ids)} slots)"
                 )
             name, email, station = person.name, person.email, person.station_id
             if person.kind == "expert":
                 expert = self.store.records.get("experts", person.id)
                 if not isinstance(expert, Expert):
-                    raise EventError(f"{where}: no such expert in the database")
+                    raise EventError(f"{where}: id: no such expert in the database")
                 name, email = name or expert.name, email or (expert.email or "")
             else:
                 if not person.demands:
-                    raise EventError(f"{where}: an enterprise needs at least one demand")
+                    raise EventError(f"{where}: demands: an enterprise needs at least one demand")
                 for demand_id in person.demands:
                     demand = self.store.records.get("demands", demand_id)
                     if not isinstance(demand, Demand):
-                        raise EventError(f"{where}: no such demand {demand_id!r} in the database")
+                        raise EventError(f"{where}: demands: no such demand {demand_id!r} in the database")
                     if owner.get(demand_id, person.id) != person.id:
                         raise EventError(
                             f"{where}: demand {demand_id} is already brought by {owner[demand_id]}"

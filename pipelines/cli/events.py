@@ -123,9 +123,13 @@ def add_participants(
     try:
         with service.store.transaction():
             if file is not None:
-                typer.echo(
-                    f"{file}: {service.add_participants(event_id, read_participants(file))} participants"
-                )
+                people = read_participants(file)
+                for row, person in enumerate(people, start=2):  # row 1 is the header
+                    try:
+                        service.add_participants(event_id, [person])
+                    except EventError as error:
+                        raise EventError(f"{file}:{row}: {error}") from None
+                typer.echo(f"{file}: {len(people)} participants")
             if pairs is not None:
                 typer.echo(f"{pairs}: {service.set_pair_rules(event_id, read_pair_rules(pairs))} pair rules")
     except EventError as error:
