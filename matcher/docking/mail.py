@@ -71,9 +71,8 @@ def compose_schedule(agenda: Agenda, kind: str, participant_id: str, mail_from: 
              "The attached .ics file adds them to your calendar.", "", "海智匹配 Haizhi Match"]  # fmt: skip
     message.set_content("\n".join(body), subtype="plain", charset="utf-8", cte="base64")
     ics = participant_ics(agenda, kind, participant_id, stamp=utc_now())
-    message.add_attachment(
-        ics.encode(), maintype="text", subtype="calendar", filename=f"{agenda.event.id}-{participant_id}.ics"
-    )
+    filename = f"{agenda.event.id}-{participant_id}.ics"
+    message.add_attachment(ics, subtype="calendar", charset="utf-8", cte="base64", filename=filename)
     return message
 
 
