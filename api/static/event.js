@@ -5,18 +5,19 @@ const KEY_STORAGE = "haizhi.apiKey";
 const LANG_STORAGE = "haizhi.lang";
 const I18N = {
   zh: { title: "海智匹配 · 洽谈日程", logout: "退出", enter: "进入", keyLabel: "API 密钥", event: "活动",
-    day: "日期", person: "参会方", everyone: "— 全部（网格） —", empty: "暂无安排。", badKey: "密钥无效或已吊销。",
+    day: "日期", person: "参会方", everyone: "— 全部参会方 —", empty: "暂无安排。", badKey: "密钥无效或已吊销。",
     slot: "时段", table: "{n} 号桌", room: "{n} 号线上室", expert: "专家", enterprise: "企业",
     summary: "{m} 场洽谈 · {s} 个时段 · 目标值 {o}（最优性差距 {g}）", noEvents: "还没有洽谈活动。",
     remote: "线上", cancelled: "已取消", allDays: "全部日期" },
   en: { title: "Haizhi Match · meeting agenda", logout: "Sign out", enter: "Enter", keyLabel: "API key",
-    event: "Event", day: "Day", person: "Participant", everyone: "— everyone (grid) —", empty: "No meetings.",
+    event: "Event", day: "Day", person: "Participant", everyone: "— everyone —", empty: "No meetings.",
     badKey: "Unknown or revoked key.", slot: "Slot", table: "Table {n}", room: "Online {n}", expert: "Expert",
     enterprise: "Enterprise", summary: "{m} meetings · {s} slots · objective {o} (MIP gap {g})",
     noEvents: "No docking events yet.", remote: "online", cancelled: "cancelled", allDays: "All days" },
 };
 const state = { lang: sessionStorage.getItem(LANG_STORAGE) || "zh", me: null, events: [], agenda: null };
 const $ = (sel) => document.querySelector(sel);
+const PHONE = window.matchMedia("(max-width: 640px)");
 
 function t(key, values = {}) {
   let text = I18N[state.lang][key] || key;
@@ -80,23 +81,23 @@ function render() {
   fillSelectors();
   const plan = agenda.event.plan || {};
   $("#summary").textContent = t("summary", { m: agenda.meetings.length, s: agenda.slots.length,
-    o: plan.objective !== undefined ? Number(plan.objective).toFixed(3) : "–", g: plan.gap !== undefined ? Number(plan.gap).toExponential(1) : "–" });
+    o: plan.objective !== undefined ? Number(plan.objective).toFixed(3) : "–", g: plan.gap === undefined ? "–" : plan.gap < 1e-9 ? "0" : Number(plan.gap).toExponential(1) });
   const chosenDay = $("#day-select").value;
   const slots = agenda.slots.filter((s) => !chosenDay || day(s.starts_at) === chosenDay);
   const slotIds = new Set(slots.map((s) => s.id));
   const person = $("#person-select").value;
   const meetings = agenda.meetings.filter((m) => slotIds.has(m.slot_id));
   $("#empty").classList.toggle("hidden", meetings.length > 0);
-  if (person) {
-    const [kind, id] = person.split(":");
-    const mine = meetings.filter((m) => (kind === "expert" ? m.expert_id : m.enterprise_id) === id);
+  if (person || PHONE.matches) {  // one participant, or a phone: a list of cards in time order
+    const [kind, id] = person ? person.split(":") : ["", ""];
+    const mine = person ? meetings.filter((m) => (kind === "expert" ? m.expert_id : m.enterprise_id) === id) : meetings;
     const bySlot = Object.fromEntries(agenda.slots.map((s) => [s.id, s]));
     $("#grid-wrap").classList.add("hidden");
     const list = $("#person-view");
     list.classList.remove("hidden");
     list.replaceChildren(...mine.map((m) => {
       const slot = bySlot[m.slot_id];
-      const other = kind === "expert" ? m.enterprise_name : m.expert_name;
+      const other = !person ? `${m.expert_name} × ${m.enterprise_name}` : kind === "expert" ? m.enterprise_name : m.expert_name;
       return el("li", { class: m.venue === "room" ? "online" : "" },
         el("span", { class: "place", text: placeLabel(m) }),
         el("div", { class: "time", text: `${day(slot.starts_at)} ${hhmm(slot.starts_at)}–${hhmm(slot.ends_at)}` }),
@@ -161,5 +162,6 @@ $("#lang-switch").addEventListener("click", () => {
 $("#event-select").addEventListener("change", loadAgenda);
 $("#day-select").addEventListener("change", render);
 $("#person-select").addEventListener("change", render);
+PHONE.addEventListener("change", () => { if (state.agenda) render(); });
 applyLanguage();
 if (sessionStorage.getItem(KEY_STORAGE)) signIn(sessionStorage.getItem(KEY_STORAGE));

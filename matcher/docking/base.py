@@ -165,8 +165,8 @@ class Plan:
     @property
     def gap(self) -> float:
         """Relative MIP gap ``(bound - objective) / |bound|`` (0 when proven optimal)."""
-        if self.bound == self.objective:
-            return 0.0
+        if abs(self.bound - self.objective) <= 1e-9 * max(1.0, abs(self.bound)):
+            return 0.0  # equal up to floating-point summation order
         return abs(self.bound - self.objective) / max(abs(self.bound), 1e-9)
 
 
