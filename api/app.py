@@ -21,8 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.boundary import StrictInputMiddleware
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.routers import audit as audit_export
-from api.routers import events as docking_events
 from api.routers import demands, experts, imports, matches, organizations, recommendations, sites, system
+from api.routers import events as docking_events
 from api.routers import stats as ops_stats
 from api.settings import ApiSettings
 from api.state import AppState

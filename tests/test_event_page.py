@@ -12,8 +12,15 @@ import pytest
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SHOTS = Path(__file__).resolve().parents[1] / "reports" / "screenshots"
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 
@@ -30,15 +37,28 @@ def browser() -> Iterator[object]:
 def event(api_server: SimpleNamespace) -> str:
     headers = {"X-API-Key": api_server.keys["admin"]}
     slots = [
-        {"id": f"S{d}{i}", "starts_at": f"2026-06-0{d}T{9 + i // 2:02d}:{30 * (i % 2):02d}:00",
-         "ends_at": f"2026-06-0{d}T{9 + i // 2:02d}:{30 * (i % 2) + 25:02d}:00", "tables": 4, "rooms": 1}
-        for d in (1, 2) for i in range(6)
-    ]  # fmt: skip
-    body = {"id": "EV-PAGE", "name": "2026 海交会 · 新能源与智能制造洽谈专场", "slots": slots, "expert_limit": 4}
+        {
+            "id": f"S{d}{i}",
+            "starts_at": f"2026-06-0{d}T{9 + i // 2:02d}:{30 * (i % 2):02d}:00",
+            "ends_at": f"2026-06-0{d}T{9 + i // 2:02d}:{30 * (i % 2) + 25:02d}:00",
+            "tables": 4,
+            "rooms": 1,
+        }
+        for d in (1, 2)
+        for i in range(6)
+    ]
+    body = {
+        "id": "EV-PAGE",
+        "name": "2026 海交会 · 新能源与智能制造洽谈专场",
+        "slots": slots,
+        "expert_limit": 4,
+    }
     assert httpx.post(f"{api_server.url}/v1/events", json=body, headers=headers).status_code == 201
     people = [{"kind": "expert", "id": f"EX{i:04d}", "remote": i % 7 == 0} for i in range(1, 41)]
     demands = ["D0047", "D0122", "D0001", "D0003", "D0009", "D0015", "D0017", "D0026", "D0034", "D0038"]
-    people += [{"kind": "enterprise", "id": f"ENT{i}", "demands": demands[2 * i : 2 * i + 2]} for i in range(5)]
+    people += [
+        {"kind": "enterprise", "id": f"ENT{i}", "demands": demands[2 * i : 2 * i + 2]} for i in range(5)
+    ]
     response = httpx.post(
         f"{api_server.url}/v1/events/EV-PAGE/participants", json={"participants": people}, headers=headers
     )

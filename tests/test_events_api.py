@@ -8,10 +8,15 @@ import httpx
 import pytest
 
 SLOTS = [
-    {"id": f"S{i}", "starts_at": f"2026-06-01T{9 + i // 2:02d}:{30 * (i % 2):02d}:00",
-     "ends_at": f"2026-06-01T{9 + i // 2:02d}:{30 * (i % 2) + 25:02d}:00", "tables": 3, "rooms": 1}
+    {
+        "id": f"S{i}",
+        "starts_at": f"2026-06-01T{9 + i // 2:02d}:{30 * (i % 2):02d}:00",
+        "ends_at": f"2026-06-01T{9 + i // 2:02d}:{30 * (i % 2) + 25:02d}:00",
+        "tables": 3,
+        "rooms": 1,
+    }
     for i in range(6)
-]  # fmt: skip
+]
 EXPERTS = [f"EX{i:04d}" for i in range(1, 21)]
 # ST001's demands (D0047, D0122) form ENT-A; ENT-B and ENT-C belong to other stations
 ENTERPRISES = {"ENT-A": ["D0047", "D0122"], "ENT-B": ["D0001", "D0003"], "ENT-C": ["D0009"]}
@@ -19,12 +24,23 @@ ENTERPRISES = {"ENT-A": ["D0047", "D0122"], "ENT-B": ["D0001", "D0003"], "ENT-C"
 
 def call(server: SimpleNamespace, who: str, method: str, path: str, **kwargs: object) -> httpx.Response:
     return httpx.request(
-        method, server.url + path, headers={"X-API-Key": server.keys[who]}, timeout=120, **kwargs  # type: ignore[arg-type]
+        method,
+        server.url + path,
+        headers={"X-API-Key": server.keys[who]},
+        timeout=120,
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
 def create_event(server: SimpleNamespace, event_id: str, who: str = "admin") -> httpx.Response:
-    body = {"id": event_id, "name": "API 洽谈会", "slots": SLOTS, "expert_limit": 3, "top_n": 5, "location": "广州"}
+    body = {
+        "id": event_id,
+        "name": "API 洽谈会",
+        "slots": SLOTS,
+        "expert_limit": 3,
+        "top_n": 5,
+        "location": "广州",
+    }
     return call(server, who, "POST", "/v1/events", json=body)
 
 
@@ -32,8 +48,13 @@ def fill(server: SimpleNamespace, event_id: str) -> None:
     participants = [{"kind": "expert", "id": e, "remote": i == 0} for i, e in enumerate(EXPERTS)]
     participants += [{"kind": "enterprise", "id": k, "demands": v} for k, v in ENTERPRISES.items()]
     rules = [{"expert_id": "EX0003", "demand_id": "D0047", "rule": "require"}]
-    response = call(server, "admin", "POST", f"/v1/events/{event_id}/participants",
-                    json={"participants": participants, "pair_rules": rules})  # fmt: skip
+    response = call(
+        server,
+        "admin",
+        "POST",
+        f"/v1/events/{event_id}/participants",
+        json={"participants": participants, "pair_rules": rules},
+    )
     assert response.status_code == 200, response.text
 
 
@@ -74,7 +95,10 @@ def test_station_sees_only_its_enterprises_meetings(api_server: SimpleNamespace,
     ics = call(api_server, "station", "GET", f"/v1/events/{planned}/calendar/enterprise/ENT-A.ics")
     assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")
     assert ics.text.count("BEGIN:VEVENT") == len(agenda["meetings"])
-    assert call(api_server, "station", "GET", f"/v1/events/{planned}/calendar/enterprise/ENT-B.ics").status_code == 403
+    assert (
+        call(api_server, "station", "GET", f"/v1/events/{planned}/calendar/enterprise/ENT-B.ics").status_code
+        == 403
+    )
     other = call(api_server, "station2", "GET", f"/v1/events/{planned}/agenda").json()
     assert all(m["enterprise_id"] != "ENT-A" for m in other["meetings"])
 
@@ -85,7 +109,9 @@ def test_cancel_keeps_other_meetings_and_is_audited(api_server: SimpleNamespace)
     assert call(api_server, "admin", "POST", "/v1/events/EV-CANCEL/plan").status_code == 200
     before = call(api_server, "admin", "GET", "/v1/events/EV-CANCEL/agenda").json()["meetings"]
     gone = before[0]["expert_id"]
-    response = call(api_server, "admin", "POST", "/v1/events/EV-CANCEL/cancel", json={"kind": "expert", "id": gone})
+    response = call(
+        api_server, "admin", "POST", "/v1/events/EV-CANCEL/cancel", json={"kind": "expert", "id": gone}
+    )
     assert response.status_code == 200, response.text
     after = call(api_server, "admin", "GET", "/v1/events/EV-CANCEL/agenda").json()["meetings"]
     key = ("slot_id", "venue", "number", "expert_id", "demand_id")
@@ -98,8 +124,13 @@ def test_cancel_keeps_other_meetings_and_is_audited(api_server: SimpleNamespace)
 
 
 def test_bad_requests_are_explained(api_server: SimpleNamespace, planned: str) -> None:
-    bad = call(api_server, "admin", "POST", f"/v1/events/{planned}/participants",
-               json={"participants": [{"kind": "expert", "id": "EX9999"}]})  # fmt: skip
+    bad = call(
+        api_server,
+        "admin",
+        "POST",
+        f"/v1/events/{planned}/participants",
+        json={"participants": [{"kind": "expert", "id": "EX9999"}]},
+    )
     assert bad.status_code == 422 and "no such expert" in bad.text
     both = call(api_server, "admin", "POST", f"/v1/events/{planned}/cancel", json={"expert_id": "EX0001"})
     assert both.status_code == 422

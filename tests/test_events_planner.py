@@ -90,10 +90,15 @@ def random_problem(rng: random.Random, with_fixed: bool = False) -> Problem:
         return frozenset(rng.sample(ids, rng.randint(1, n_slots))) if rng.random() < 0.4 else None
 
     experts = {
-        f"E{i}": Person(f"E{i}", limit=rng.choice([None, 1, 2]), slots=window(), remote=rng.random() < 0.3,
-                        priority=rng.choice([0.0, 0.0, 0.2]))
+        f"E{i}": Person(
+            f"E{i}",
+            limit=rng.choice([None, 1, 2]),
+            slots=window(),
+            remote=rng.random() < 0.3,
+            priority=rng.choice([0.0, 0.0, 0.2]),
+        )
         for i in range(rng.randint(2, 4))
-    }  # fmt: skip
+    }
     enterprises = {
         f"O{i}": Person(f"O{i}", limit=rng.choice([None, 1, 2]), slots=window())
         for i in range(rng.randint(1, 3))
@@ -115,8 +120,10 @@ def test_optimal_objective_equals_brute_force(seed: int) -> None:
     problem = random_problem(rng)
     if seed % 3 == 0:  # a required pair
         c = problem.candidates[0]
-        problem.candidates = [Candidate(c.expert_id, c.demand_id, c.enterprise_id, c.score, required=True),
-                              *problem.candidates[1:]]  # fmt: skip
+        problem.candidates = [
+            Candidate(c.expert_id, c.demand_id, c.enterprise_id, c.score, required=True),
+            *problem.candidates[1:],
+        ]
     best = brute_force(problem)
     if best is None:
         with pytest.raises(PlanningError):
@@ -150,9 +157,11 @@ def test_fixed_meetings_stay_and_the_rest_is_optimal(seed: int) -> None:
 def test_one_meeting_per_enterprise_per_slot_across_its_demands() -> None:
     experts = {"E1": Person("E1"), "E2": Person("E2")}
     problem = Problem(
-        slots(1, tables=5), experts, {"O1": Person("O1")},
+        slots(1, tables=5),
+        experts,
+        {"O1": Person("O1")},
         [Candidate("E1", "D1", "O1", 1.0), Candidate("E2", "D2", "O1", 0.9)],
-    )  # fmt: skip
+    )
     plan = MilpPlanner().plan(problem)
     assert [m.pair for m in plan.meetings] == [("E1", "D1")]
     problem.slots = slots(2, tables=5)
@@ -178,9 +187,11 @@ def test_required_pair_is_met_and_impossible_one_is_refused() -> None:
     experts = {"E1": Person("E1")}
     enterprises = {"O1": Person("O1"), "O2": Person("O2")}
     problem = Problem(
-        slots(1), experts, enterprises,
+        slots(1),
+        experts,
+        enterprises,
         [Candidate("E1", "D1", "O1", 1.0), Candidate("E1", "D2", "O2", 0.1, required=True)],
-    )  # fmt: skip
+    )
     plan = MilpPlanner().plan(problem)
     assert [m.pair for m in plan.meetings] == [("E1", "D2")]
     enterprises["O2"] = Person("O2", slots=frozenset())

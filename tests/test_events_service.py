@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import io
 import shutil
 import socket
 from collections import Counter
@@ -56,17 +55,30 @@ def open_demands(matcher: Matcher, n: int) -> list[Demand]:
     return found[:n]
 
 
-def make_event(matcher: Matcher, event_id: str, *, slots: int = 6, tables: int = 3, rooms: int = 1) -> EventService:
+def make_event(
+    matcher: Matcher, event_id: str, *, slots: int = 6, tables: int = 3, rooms: int = 1
+) -> EventService:
     service = EventService(matcher.store, matcher)
     event_slots = [
         Slot(f"S{i}", T0 + timedelta(minutes=30 * i), T0 + timedelta(minutes=30 * i + 25), tables, rooms)
         for i in range(slots)
     ]
-    service.create(EventInfo(event_id, f"测试洽谈会 {event_id}", expert_limit=3, enterprise_limit=4, top_n=5), event_slots)
+    service.create(
+        EventInfo(event_id, f"测试洽谈会 {event_id}", expert_limit=3, enterprise_limit=4, top_n=5),
+        event_slots,
+    )
     demands = open_demands(matcher, 12)
-    people = [Participant("expert", e, remote=i % 6 == 0, email=f"{e.lower()}@example.org") for i, e in enumerate(EXPERTS)]
+    people = [
+        Participant("expert", e, remote=i % 6 == 0, email=f"{e.lower()}@example.org")
+        for i, e in enumerate(EXPERTS)
+    ]
     people += [
-        Participant("enterprise", f"ENT{i}", email=f"ent{i}@example.cn", demands=(demands[2 * i].id, demands[2 * i + 1].id))
+        Participant(
+            "enterprise",
+            f"ENT{i}",
+            email=f"ent{i}@example.cn",
+            demands=(demands[2 * i].id, demands[2 * i + 1].id),
+        )
         for i in range(6)
     ]
     service.add_participants(event_id, people)
@@ -104,9 +116,11 @@ def test_plan_honours_rules_and_cancellation_keeps_unaffected_meetings(matcher: 
     required = max(problem.candidates[1:], key=lambda c: -c.score)  # the weakest candidate
     service.set_pair_rules(
         "EV-PLAN",
-        [PairRule(forbidden.expert_id, forbidden.demand_id, "forbid"),
-         PairRule(required.expert_id, required.demand_id, "require")],
-    )  # fmt: skip
+        [
+            PairRule(forbidden.expert_id, forbidden.demand_id, "forbid"),
+            PairRule(required.expert_id, required.demand_id, "require"),
+        ],
+    )
     plan = service.plan("EV-PLAN")
     assert plan.status == "optimal" and plan.gap < 1e-6 and plan.meetings
     pairs = {m.pair for m in service.meetings("EV-PLAN")}
@@ -124,7 +138,9 @@ def test_plan_honours_rules_and_cancellation_keeps_unaffected_meetings(matcher: 
     check_plan_rules(service, "EV-PLAN")
     # freed capacity is filled optimally: the same problem with those meetings fixed, solved afresh
     kept = [m for m in before if m.expert_id != gone]
-    assert replanned.objective == pytest.approx(service.planner.plan(service.problem("EV-PLAN", kept)).objective)
+    assert replanned.objective == pytest.approx(
+        service.planner.plan(service.problem("EV-PLAN", kept)).objective
+    )
     assert replanned.objective >= sum(m.weight for m in kept) - 1e-9
 
     one = after[0]
@@ -182,7 +198,9 @@ def parse_ics(text: str) -> list[dict[str, str]]:
             events.append(current)
             current = None
         elif current is not None:
-            current[name] = value.replace("\\n", "\n").replace("\\,", ",").replace("\\;", ";").replace("\\\\", "\\")
+            current[name] = (
+                value.replace("\\n", "\n").replace("\\,", ",").replace("\\;", ";").replace("\\\\", "\\")
+            )
     return events
 
 
@@ -235,7 +253,9 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-def test_mail_each_schedule_once_and_again_only_when_it_changes(matcher: Matcher, smtp: tuple[Inbox, int]) -> None:
+def test_mail_each_schedule_once_and_again_only_when_it_changes(
+    matcher: Matcher, smtp: tuple[Inbox, int]
+) -> None:
     inbox, port = smtp
     service = make_event(matcher, "EV-MAIL")
     service.plan("EV-MAIL")
@@ -272,8 +292,25 @@ def test_cli_event_commands(data_dir: Path, tmp_path: Path, matcher: Matcher) ->
         encoding="utf-8-sig",
     )
     d = ["--data-dir", str(data_dir)]
-    result = runner.invoke(app, ["event", "create", "EV-CLI", "--name", "CLI 洽谈", "--days", "2026-06-01",
-                                 "--times", "09:00-10:30", "--tables", "2", "--rooms", "1", *d])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "event",
+            "create",
+            "EV-CLI",
+            "--name",
+            "CLI 洽谈",
+            "--days",
+            "2026-06-01",
+            "--times",
+            "09:00-10:30",
+            "--tables",
+            "2",
+            "--rooms",
+            "1",
+            *d,
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "3 slots" in result.output
     assert runner.invoke(app, ["event", "add-participants", "EV-CLI", str(people), *d]).exit_code == 0
@@ -293,7 +330,10 @@ def test_cli_event_commands(data_dir: Path, tmp_path: Path, matcher: Matcher) ->
     assert refused.exit_code == 1 and f"{bad}:2:limit: 'many' is not a whole number" in refused.output
     bad.write_text("type,id,demands\nenterprise,ENTC,D9999\n", encoding="utf-8")
     refused = runner.invoke(app, ["event", "add-participants", "EV-CLI", str(bad), *d])
-    assert refused.exit_code == 1 and f"{bad}:2: enterprise ENTC: demands: no such demand 'D9999'" in refused.output
+    assert (
+        refused.exit_code == 1
+        and f"{bad}:2: enterprise ENTC: demands: no such demand 'D9999'" in refused.output
+    )
     bad.write_text("kind,id\nexpert,EX0001\n", encoding="utf-8")
     refused = runner.invoke(app, ["event", "add-participants", "EV-CLI", str(bad), *d])
     assert refused.exit_code == 1 and "missing column 'type'" in refused.output
@@ -306,7 +346,14 @@ def test_create_schema_adds_event_tables_to_an_existing_database(tmp_path: Path)
     store = Store(f"sqlite:///{tmp_path / 'old.db'}")
     store.create_schema()
     with store.engine.begin() as conn:
-        for table in ("event_mailings", "event_meetings", "event_pair_rules", "event_participants", "event_slots", "events"):
+        for table in (
+            "event_mailings",
+            "event_meetings",
+            "event_pair_rules",
+            "event_participants",
+            "event_slots",
+            "events",
+        ):
             conn.exec_driver_sql(f"DROP TABLE {table}")
     store.create_schema()
     EventService(store).create(EventInfo("EV1", "x"), [Slot("S1", T0, T0 + timedelta(minutes=30), 1)])

@@ -112,7 +112,9 @@ def create_event(
     try:
         with state.store.transaction():
             created = service.create(info, slots)
-            AuditLog(state.store).record(principal.key, "events.create", "events", body.id, {"slots": len(slots)})
+            AuditLog(state.store).record(
+                principal.key, "events.create", "events", body.id, {"slots": len(slots)}
+            )
     except EventError as error:
         raise ApiError(409 if "already exists" in str(error) else 422, "invalid_event", str(error)) from None
     return _event_out(created)
@@ -120,7 +122,9 @@ def create_event(
 
 @router.get("/{event_id}/agenda", response_model=AgendaOut, summary="The agenda of an event")
 def get_agenda(
-    event_id: str = EventId, principal: Principal = Depends(get_principal), state: AppState = Depends(get_state)
+    event_id: str = EventId,
+    principal: Principal = Depends(get_principal),
+    state: AppState = Depends(get_state),
 ) -> AgendaOut:
     """Slots, participants and meetings; a station key sees its own enterprises only."""
     agenda = _agenda(state, event_id)
@@ -134,16 +138,24 @@ def get_agenda(
     ]
     return AgendaOut(
         event=_event_out(agenda.event),
-        slots=[SlotOut(id=s.id, starts_at=s.starts_at, ends_at=s.ends_at, tables=s.tables, rooms=s.rooms)
-               for s in agenda.slots],  # fmt: skip
+        slots=[
+            SlotOut(id=s.id, starts_at=s.starts_at, ends_at=s.ends_at, tables=s.tables, rooms=s.rooms)
+            for s in agenda.slots
+        ],
         participants=[_participant_out(agenda, p) for p in participants],
         meetings=[
             MeetingOut(
-                slot_id=m.slot_id, venue=m.venue, number=m.number, expert_id=m.expert_id,
-                expert_name=agenda.name_of("expert", m.expert_id), demand_id=m.demand_id,
-                demand_title=agenda.demand_titles.get(m.demand_id, m.demand_id), enterprise_id=m.enterprise_id,
-                enterprise_name=agenda.name_of("enterprise", m.enterprise_id), weight=round(m.weight, 6),
-            )  # fmt: skip
+                slot_id=m.slot_id,
+                venue=m.venue,
+                number=m.number,
+                expert_id=m.expert_id,
+                expert_name=agenda.name_of("expert", m.expert_id),
+                demand_id=m.demand_id,
+                demand_title=agenda.demand_titles.get(m.demand_id, m.demand_id),
+                enterprise_id=m.enterprise_id,
+                enterprise_name=agenda.name_of("enterprise", m.enterprise_id),
+                weight=round(m.weight, 6),
+            )
             for m in meetings
         ],
     )
@@ -174,8 +186,17 @@ def add_participants(
     _require_writer(principal)
     service = _service(state)
     people = [
-        Participant(p.kind, p.id, p.name, p.email, p.remote, p.limit, p.priority,
-                    None if p.slots is None else tuple(p.slots), tuple(p.demands))  # fmt: skip
+        Participant(
+            p.kind,
+            p.id,
+            p.name,
+            p.email,
+            p.remote,
+            p.limit,
+            p.priority,
+            None if p.slots is None else tuple(p.slots),
+            tuple(p.demands),
+        )
         for p in body.participants
     ]
     rules = [PairRule(r.expert_id, r.demand_id, r.rule, r.bonus) for r in body.pair_rules]
@@ -196,7 +217,9 @@ def add_participants(
 
 @router.post("/{event_id}/plan", response_model=PlanOut, summary="Plan the meetings")
 def plan_event(
-    event_id: str = EventId, principal: Principal = Depends(get_principal), state: AppState = Depends(get_state)
+    event_id: str = EventId,
+    principal: Principal = Depends(get_principal),
+    state: AppState = Depends(get_state),
 ) -> PlanOut:
     """Plan every meeting anew, maximising the total match score (HiGHS MILP, optimal)."""
     _require_writer(principal)

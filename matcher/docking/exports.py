@@ -60,7 +60,8 @@ def _describe(agenda: Agenda, meeting: Meeting, kind: str) -> tuple[str, str]:
     summary = f"洽谈 Meeting: {other} · {title}"
     description = (
         f"{agenda.event.name}\n专家 Expert: {expert} ({meeting.expert_id})\n"
-        f"企业 Enterprise: {enterprise} ({meeting.enterprise_id})\n需求 Demand: {title} ({meeting.demand_id})\n"
+        f"企业 Enterprise: {enterprise} ({meeting.enterprise_id})\n"
+        f"需求 Demand: {title} ({meeting.demand_id})\n"
         f"地点 Place: {zh} / {en}"
     )
     return summary, description
@@ -122,22 +123,34 @@ def agenda_sheets(agenda: Agenda) -> list[tuple[str, Sequence[Mapping[str, Any]]
     for m in agenda.meetings:
         slot = agenda.slot(m.slot_id)
         zh, en = place(m)
-        rows.append({
-            "时段 Slot": m.slot_id, "开始 Start": f"{slot.starts_at:%Y-%m-%d %H:%M}",
-            "结束 End": f"{slot.ends_at:%H:%M}", "地点 Place": f"{zh} / {en}",
-            "专家 Expert": agenda.name_of("expert", m.expert_id), "专家编号 Expert id": m.expert_id,
-            "企业 Enterprise": agenda.name_of("enterprise", m.enterprise_id),
-            "企业编号 Enterprise id": m.enterprise_id, "需求编号 Demand id": m.demand_id,
-            "需求 Demand": agenda.demand_titles.get(m.demand_id, m.demand_id), "权重 Weight": round(m.weight, 4),
-        })  # fmt: skip
+        rows.append(
+            {
+                "时段 Slot": m.slot_id,
+                "开始 Start": f"{slot.starts_at:%Y-%m-%d %H:%M}",
+                "结束 End": f"{slot.ends_at:%H:%M}",
+                "地点 Place": f"{zh} / {en}",
+                "专家 Expert": agenda.name_of("expert", m.expert_id),
+                "专家编号 Expert id": m.expert_id,
+                "企业 Enterprise": agenda.name_of("enterprise", m.enterprise_id),
+                "企业编号 Enterprise id": m.enterprise_id,
+                "需求编号 Demand id": m.demand_id,
+                "需求 Demand": agenda.demand_titles.get(m.demand_id, m.demand_id),
+                "权重 Weight": round(m.weight, 4),
+            }
+        )
     places = sorted({(m.venue, m.number) for m in agenda.meetings})
     grid = []
     for slot in agenda.slots:
         row: dict[str, Any] = {"时段 Slot": f"{slot.starts_at:%m-%d %H:%M}–{slot.ends_at:%H:%M}"}
         here = {(m.venue, m.number): m for m in agenda.meetings if m.slot_id == slot.id}
         for venue, number in places:
-            m = here.get((venue, number))
+            found = here.get((venue, number))
             label = f"{number} 号{VENUE_ZH[venue]}"
-            row[label] = "" if m is None else f"{agenda.name_of('expert', m.expert_id)} × {m.enterprise_id}"
+            who = (
+                ""
+                if found is None
+                else f"{agenda.name_of('expert', found.expert_id)} × {found.enterprise_id}"
+            )
+            row[label] = who
         grid.append(row)
     return [("日程 Agenda", rows), ("网格 Grid", grid)]

@@ -26,8 +26,17 @@ _MODE = {
     "online": True,
     "线上": True,
 }
-_ALIASES = {"类型": "type", "编号": "id", "名称": "name", "邮箱": "email", "方式": "mode", "上限": "limit",
-            "优先级": "priority", "时段": "slots", "需求": "demands"}  # fmt: skip
+_ALIASES = {
+    "类型": "type",
+    "编号": "id",
+    "名称": "name",
+    "邮箱": "email",
+    "方式": "mode",
+    "上限": "limit",
+    "优先级": "priority",
+    "时段": "slots",
+    "需求": "demands",
+}
 
 
 class FileError(EventError):
@@ -84,14 +93,28 @@ def read_participants(path: Path) -> list[Participant]:
         slots = _ids(row.get("slots", ""))
         people.append(
             Participant(
-                kind=kind, id=row["id"], name=row.get("name", ""), email=row.get("email", ""),
-                remote=_cell(path, number, "mode", row.get("mode", "").lower(), _MODE.__getitem__,
-                             "is not onsite or remote"),
-                limit=None if not limit else _cell(path, number, "limit", limit, _non_negative, "is not a whole number ≥ 0"),
-                priority=_cell(path, number, "priority", row.get("priority", "") or "0", float, "is not a number"),
-                slots=slots or None, demands=_ids(row.get("demands", "")),
+                kind=kind,
+                id=row["id"],
+                name=row.get("name", ""),
+                email=row.get("email", ""),
+                remote=_cell(
+                    path,
+                    number,
+                    "mode",
+                    row.get("mode", "").lower(),
+                    _MODE.__getitem__,
+                    "is not onsite or remote",
+                ),
+                limit=None
+                if not limit
+                else _cell(path, number, "limit", limit, _non_negative, "is not a whole number ≥ 0"),
+                priority=_cell(
+                    path, number, "priority", row.get("priority", "") or "0", float, "is not a number"
+                ),
+                slots=slots or None,
+                demands=_ids(row.get("demands", "")),
             )
-        )  # fmt: skip
+        )
         if kind == "enterprise" and not people[-1].demands:
             raise FileError(f"{path}:{number}:demands: an enterprise needs at least one demand id")
     return people

@@ -67,8 +67,13 @@ def compose_schedule(agenda: Agenda, kind: str, participant_id: str, mail_from: 
     message["X-Haizhi-Participant"] = f"{kind}:{participant_id}"
     body = [f"{name}，您好：", "", f"以下是您在「{agenda.event.name}」的洽谈日程（共 {len(lines)} 场）：", ""]
     body += lines or ["（暂无安排 / no meetings)"]
-    body += ["", f"Dear {name}, above is your schedule at {agenda.event.name} ({len(lines)} meetings).",
-             "The attached .ics file adds them to your calendar.", "", "海智匹配 Haizhi Match"]  # fmt: skip
+    body += [
+        "",
+        f"Dear {name}, above is your schedule at {agenda.event.name} ({len(lines)} meetings).",
+        "The attached .ics file adds them to your calendar.",
+        "",
+        "海智匹配 Haizhi Match",
+    ]
     message.set_content("\n".join(body), subtype="plain", charset="utf-8", cte="base64")
     ics = participant_ics(agenda, kind, participant_id, stamp=utc_now())
     filename = f"{agenda.event.id}-{participant_id}.ics"
@@ -106,8 +111,14 @@ def mail_schedules(
             continue
         store.events.upsert_mailing(
             agenda.event.id,
-            {"kind": kind, "participant_id": pid, "fingerprint": current, "message_id": str(message["Message-ID"]),
-             "recipients": json.dumps([person.email]), "sent_at": utc_now()},
-        )  # fmt: skip
+            {
+                "kind": kind,
+                "participant_id": pid,
+                "fingerprint": current,
+                "message_id": str(message["Message-ID"]),
+                "recipients": json.dumps([person.email]),
+                "sent_at": utc_now(),
+            },
+        )
         report.sent.append(who)
     return report

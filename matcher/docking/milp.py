@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Hashable
+from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -84,8 +84,8 @@ class MilpPlanner(Planner):
             rows.add(("expert", c.expert_id), column)
             rows.add(("enterprise", c.enterprise_id), column)
             rows.add(("meet", c.expert_id, c.enterprise_id), column)
-        upper = {k: 1.0 for k in rows.keys() if k[0] in ("pair", "expert-slot", "enterprise-slot", "meet")}
-        lower: dict[Hashable, float] = {}
+        upper = {k: 1.0 for k in rows.members if k[0] in ("pair", "expert-slot", "enterprise-slot", "meet")}
+        lower: dict[tuple[Any, ...], float] = {}
         for ci, c in enumerate(free):
             if c.required and not _is_fixed(problem, c):
                 if ("pair", ci) not in rows.members:
@@ -94,7 +94,7 @@ class MilpPlanner(Planner):
                     )
                 lower[("pair", ci)] = 1.0
         slots_by_id = {s.id: s for s in problem.slots}
-        for key in rows.keys():
+        for key in rows.members:
             if key[0] == "capacity":
                 upper[key] = slots_by_id[key[1]].capacity(key[2]) - used_capacity[(key[1], key[2])]
             elif key[0] in ("expert", "enterprise"):
@@ -156,16 +156,13 @@ class _Rows:
 
     def __init__(self, columns: int) -> None:
         self.columns = columns
-        self.members: dict[Hashable, list[int]] = defaultdict(list)
+        self.members: dict[tuple[Any, ...], list[int]] = defaultdict(list)
 
-    def add(self, key: Hashable, column: int) -> None:
+    def add(self, key: tuple[Any, ...], column: int) -> None:
         self.members[key].append(column)
 
-    def keys(self) -> list[Hashable]:
-        return list(self.members)
-
     def constraint(
-        self, lower: dict[Hashable, float], upper: dict[Hashable, float]
+        self, lower: dict[tuple[Any, ...], float], upper: dict[tuple[Any, ...], float]
     ) -> tuple[LinearConstraint, int]:
         """Rows that can bind (an upper bound below their size, or a lower bound), as one constraint."""
         row_ids: list[int] = []

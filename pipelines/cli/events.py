@@ -209,7 +209,8 @@ def show(
         zh, _ = place(m)
         expert = agenda.name_of("expert", m.expert_id)
         typer.echo(
-            f"  {slot.starts_at:%m-%d %H:%M} {zh:<10} {expert} ({m.expert_id}) × {m.enterprise_id} · {m.demand_id}"
+            f"  {slot.starts_at:%m-%d %H:%M} {zh:<10} {expert} ({m.expert_id}) "
+            f"× {m.enterprise_id} · {m.demand_id}"
         )
 
 
@@ -261,7 +262,7 @@ def mail(
         f"sent {len(report.sent)}, unchanged {len(report.unchanged)}, no address {len(report.no_address)}, "
         f"failed {len(report.failed)}"
     )
-    for who, error in report.failed.items():
-        typer.secho(f"  {who}: {error}", fg=typer.colors.RED, err=True)
+    for who, reason in report.failed.items():
+        typer.secho(f"  {who}: {reason}", fg=typer.colors.RED, err=True)
     if report.failed:
         raise typer.Exit(code=1)

@@ -12,7 +12,7 @@ import typer
 
 from matcher.service import Matcher
 from pipelines.bench import embed as bench_embed
-from pipelines.bench import index_bench, loadtest
+from pipelines.bench import event_bench, index_bench, loadtest
 from pipelines.cli import analysis as cli_analysis
 from pipelines.cli import events as cli_events
 from pipelines.cli import flow as cli_flow
@@ -146,6 +146,7 @@ app.command("nightly")(cli_nightly.nightly)
 app.command("schedule")(cli_nightly.schedule)
 app.command("bench-batch")(cli_nightly.bench_batch)
 app.command("bench-embed")(bench_embed.bench_embed_command)
+app.command("bench-event")(event_bench.bench_event_command)  # docking-event planner
 
 
 def main() -> None:
