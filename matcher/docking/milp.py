@@ -59,9 +59,7 @@ class MilpPlanner(Planner):
             if c.required and (c.expert_id, c.enterprise_id) in met and not _is_fixed(problem, c):
                 raise PlanningError(f"required pair {c.expert_id}–{c.demand_id}: they already meet")
         variables: list[tuple[int, int]] = []  # (candidate, slot) per column
-        for ci, c in enumerate(free):
-            if c.required and _is_fixed(problem, c):
-                continue
+        for ci, c in enumerate(free):  # pairs of fixed meetings are not free: their (expert, enterprise) met
             expert = problem.experts[c.expert_id]
             enterprise = problem.enterprises[c.enterprise_id]
             venue = problem.venue(c.expert_id)
