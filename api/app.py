@@ -22,6 +22,7 @@ from api.boundary import StrictInputMiddleware
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.routers import audit as audit_export
 from api.routers import demands, experts, imports, matches, organizations, recommendations, sites, system
+from api.routers import events as docking_events
 from api.routers import stats as ops_stats
 from api.routers.dashboard import router as dashboard_router
 from api.settings import ApiSettings
@@ -114,6 +115,7 @@ def create_app(settings: ApiSettings | None = None, *, encoder: Encoder | None =
     app.include_router(ops_stats.router, responses=ERROR_RESPONSES)  # operations: stats, gaps, flow
     app.include_router(audit_export.router, responses=ERROR_RESPONSES)  # GET /v1/audit/export
     app.include_router(dashboard_router, responses=ERROR_RESPONSES)  # GET /v1/dashboard/… (bases, admins)
+    app.include_router(docking_events.router, responses=ERROR_RESPONSES)  # /v1/events: docking events
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

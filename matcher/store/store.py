@@ -12,6 +12,7 @@ from matcher.store.database import Database, utc_now
 from matcher.store.errors import RecordNotFound
 from matcher.store.repositories import (
     AccessRepository,
+    EventRepository,
     FlowRepository,
     FreshnessRepository,
     LedgerRepository,
@@ -38,6 +39,7 @@ class Store:
         freshness: change stamps for index freshness.
         access: rows of API keys and the audit log (policy: `api.access`).
         ledger: rows of the nightly ledger (policy: `pipelines.nightly.ledger`).
+        events: rows of docking events (policy: `matcher.docking`).
 
     Every repository call runs in its own transaction, or joins the one opened by `transaction()`.
     """
@@ -56,6 +58,7 @@ class Store:
         self.freshness = FreshnessRepository(self.database)
         self.access = AccessRepository(self.database)
         self.ledger = LedgerRepository(self.database)
+        self.events = EventRepository(self.database)
 
     @property
     def url(self) -> str:

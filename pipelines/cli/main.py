@@ -12,8 +12,9 @@ import typer
 
 from matcher.service import Matcher
 from pipelines.bench import embed as bench_embed
-from pipelines.bench import index_bench, loadtest
+from pipelines.bench import event_bench, index_bench, loadtest
 from pipelines.cli import analysis as cli_analysis
+from pipelines.cli import events as cli_events
 from pipelines.cli import flow as cli_flow
 from pipelines.cli import match as cli_match
 from pipelines.cli import nightly as cli_nightly
@@ -139,11 +140,13 @@ app.command("stats")(cli_ops.stats)
 app.command("stale")(cli_ops.stale)
 app.add_typer(cli_ops.catalogue_app, name="catalogue")
 app.add_typer(cli_flow.flow_app, name="flow")
+app.add_typer(cli_events.event_app, name="event")  # docking events 洽谈活动
 # Nightly batch: nightly, schedule, bench-batch.
 app.command("nightly")(cli_nightly.nightly)
 app.command("schedule")(cli_nightly.schedule)
 app.command("bench-batch")(cli_nightly.bench_batch)
 app.command("bench-embed")(bench_embed.bench_embed_command)
+app.command("bench-event")(event_bench.bench_event_command)  # docking-event planner
 
 
 def main() -> None:

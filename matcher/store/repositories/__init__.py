@@ -5,6 +5,7 @@
 """
 
 from matcher.store.repositories.access import AccessRepository
+from matcher.store.repositories.events import EventRepository
 from matcher.store.repositories.flow import FlowRepository
 from matcher.store.repositories.freshness import FreshnessRepository
 from matcher.store.repositories.ledger import LedgerRepository
@@ -14,6 +15,7 @@ from matcher.store.repositories.search import SearchRepository
 
 __all__ = [
     "AccessRepository",
+    "EventRepository",
     "FlowRepository",
     "FreshnessRepository",
     "LedgerRepository",

@@ -4,6 +4,7 @@ Importing this package registers every table, so `Database.create_schema` create
 """
 
 from matcher.store.tables.access import add_missing_columns, api_keys, audit_log
+from matcher.store.tables.events import EVENT_TABLES
 from matcher.store.tables.flow import cooperations, demand_events
 from matcher.store.tables.ledger import (
     nightly_deliveries,
@@ -27,6 +28,7 @@ MIGRATED_TABLES = (api_keys,)
 
 __all__ = [
     "CURRENT_SCHEMA_VERSION",
+    "EVENT_TABLES",
     "MIGRATED_TABLES",
     "RECORD_TABLES",
     "SCHEMA_VERSION_KEY",
