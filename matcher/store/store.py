@@ -15,6 +15,7 @@ from matcher.store.repositories import (
     FlowRepository,
     FreshnessRepository,
     LedgerRepository,
+    LinksRepository,
     MatchRepository,
     RecordRepository,
     SearchRepository,
@@ -38,6 +39,7 @@ class Store:
         freshness: change stamps for index freshness.
         access: rows of API keys and the audit log (policy: `api.access`).
         ledger: rows of the nightly ledger (policy: `pipelines.nightly.ledger`).
+        links: rows of the experts' personal links and answers (policy: `api.access.links`).
 
     Every repository call runs in its own transaction, or joins the one opened by `transaction()`.
     """
@@ -56,6 +58,7 @@ class Store:
         self.freshness = FreshnessRepository(self.database)
         self.access = AccessRepository(self.database)
         self.ledger = LedgerRepository(self.database)
+        self.links = LinksRepository(self.database)
 
     @property
     def url(self) -> str:
