@@ -150,7 +150,10 @@ def _b64(data: bytes) -> str:
 def _unb64(text: str) -> bytes:
     if not text or len(text) > 400 or not text.isascii():
         raise ValueError("not a token part")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(decoded) != text:  # only the canonical spelling: no two tokens for one link
+        raise ValueError("not a canonical token part")
+    return decoded
 
 
 def _epoch(moment: datetime) -> int:
