@@ -68,11 +68,15 @@ def test_swapped_signature_extended_expiry_and_other_expert_are_refused(store: S
     raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
     link_id, expert_id, expires = raw.split(".")
     later = str(int(expires) + 365 * 86400)
-    assert links.check(f"{encode(f'{link_id}.{expert_id}.{later}')}.{signature}").verdict is LinkVerdict.INVALID
+    assert (
+        links.check(f"{encode(f'{link_id}.{expert_id}.{later}')}.{signature}").verdict is LinkVerdict.INVALID
+    )
     assert links.check(f"{encode(f'{link_id}.EX2.{expires}')}.{signature}").verdict is LinkVerdict.INVALID
     # even correctly signed, a payload that differs from the stored row is refused
     forged = ExpertLinks(store, "s3cret")
-    moved = forged.token(link.__class__(**{**link.__dict__, "expires_at": link.expires_at + timedelta(days=9)}))
+    moved = forged.token(
+        link.__class__(**{**link.__dict__, "expires_at": link.expires_at + timedelta(days=9)})
+    )
     assert links.check(moved).verdict is LinkVerdict.INVALID
     assert ExpertLinks(store, "another secret").check(token).verdict is LinkVerdict.INVALID
 

@@ -344,12 +344,10 @@ def _html(status: int, context: dict[str, Any], headers: dict[str, str] | None =
     return HTMLResponse(html, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
 
 
-def _language_links(request: Request) -> list[dict[str, Any]]:
+def _language_links() -> list[dict[str, Any]]:
+    """The language switch: relative links (``?lang=…``), so the page never writes the token out."""
     labels = {"zh": "简体中文", "zh-Hant": "繁體中文", "en": "English"}
-    return [
-        {"code": code, "label": label, "href": f"{request.url.path}?lang={code}"}
-        for code, label in labels.items()
-    ]
+    return [{"code": code, "label": label, "href": f"?lang={code}"} for code, label in labels.items()]
 
 
 @router.get("/{token}", response_class=HTMLResponse, summary="The expert's page (personal link)")
@@ -359,7 +357,7 @@ def page(
     """The expert page, or a page saying why the link cannot be used (no JSON, in the expert's language)."""
     country = v.expert.country if v.expert else None
     text = strings_for(v.language, country)
-    base = {"t": text, "lang": v.language, "languages": _language_links(request)}
+    base = {"t": text, "lang": v.language, "languages": _language_links()}
     if not v.usable:
         status, code, title, message = refusal(v)
         headers = {"Retry-After": str(v.retry_after)} if v.retry_after else None
