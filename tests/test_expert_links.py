@@ -37,7 +37,7 @@ def test_a_fresh_link_is_accepted_for_its_own_expert_only(store: Store) -> None:
     assert check.accepted and check.link is not None
     assert check.link.expert_id == "EX1" and check.link.link_id == link.link_id
     assert links.token(link) == token  # deterministic: the row and the secret give the token back
-    other, other_token = links.create("EX2", created_by="test")
+    _other, other_token = links.create("EX2", created_by="test")
     assert links.check(other_token).link.expert_id == "EX2"  # type: ignore[union-attr]
 
 
