@@ -99,7 +99,7 @@ def test_the_page_shows_the_experts_demands_in_traditional_chinese(env: SimpleNa
     assert 'data-demand-id="D0044"' in html and 'data-demand-id="D0122"' in html
     assert 'data-demand-id="D0047"' not in html  # cooperating already: no longer open for matching
     closed = env.client.post(_path(link) + "/answers", json={"demand_id": "D0047", "answer": "not_now"})
-    assert closed.status_code == 404 and env.store.matches.get("D0047", HANT).status.value == "recommended"  # type: ignore[union-attr]
+    assert closed.status_code == 404 and env.store.matches.get("D0047", HANT).status.value == "recommended"
     assert "水性塗料產業化技術需求" in html  # the demand's title, converted for Hong Kong
     english = env.client.get(_path(link) + "?lang=en").text
     assert '<html lang="en">' in english and "Needs recommended to you" in english and "Interested" in english
@@ -151,7 +151,7 @@ def test_a_link_never_reaches_another_experts_data(env: SimpleNamespace) -> None
     for demand_id in ("D0122", "D0001", "D0047", "NOPE"):
         response = env.client.post(path + "/answers", json={"demand_id": demand_id, "answer": "interested"})
         assert response.status_code == 404, (demand_id, response.text)
-    assert env.store.matches.get("D0122", OTHER).status.value == "recommended"  # type: ignore[union-attr]
+    assert env.store.matches.get("D0122", OTHER).status.value == "recommended"
     assert env.store.matches.get("D0122", ENGLISH) is None
     # the body names no expert: trying to smuggle one in is refused as an unknown field
     for body in ({"demand_id": "D0044", "answer": "interested", "expert_id": OTHER},):
@@ -219,7 +219,7 @@ def test_expired_revoked_and_used_links_get_their_pages(env: SimpleNamespace) ->
     assert used.status_code == 410 and "链接已使用" in _closed(used, "link_used")
     again = env.client.put(_path(profile) + "/profile", json={"keywords": ["x"]})
     assert again.status_code == 410 and again.json()["error"] == "link_used"
-    assert "x" not in env.store.records.get("experts", OTHER).keywords  # type: ignore[union-attr]
+    assert "x" not in env.store.records.get("experts", OTHER).keywords
     listed = {row["link_id"]: row for row in env.client.get("/v1/links", headers=_h(env)).json()}
     assert listed[profile["link_id"]]["state"] == "used" and "token" not in listed[profile["link_id"]]
 
@@ -235,7 +235,7 @@ def test_answers_move_the_lifecycle_and_are_audited(env: SimpleNamespace) -> Non
     match = env.store.matches.get("D0122", ENGLISH)
     assert match is not None and match.status.value == "contacted" and "Happy to talk" in match.note
     last = env.store.matches.history("D0122", ENGLISH)[-1]
-    assert (last.from_status.value, last.to_status.value) == ("recommended", "contacted")  # type: ignore[union-attr]
+    assert (last.from_status.value, last.to_status.value) == ("recommended", "contacted")
     assert last.actor == f"expert:{ENGLISH} via link {link['link_id']}"
     entry = AuditLog(env.store).entries(target_id=f"D0122/{ENGLISH}")[0]
     assert (entry.action, entry.key_id, entry.actor, entry.role) == (
@@ -253,7 +253,7 @@ def test_answers_move_the_lifecycle_and_are_audited(env: SimpleNamespace) -> Non
 
     more = env.client.post(path + "/answers", json={"demand_id": "D0131", "answer": "more_info"}).json()
     assert more["status"] == "contacted"
-    assert "需要更多信息 more information" in env.store.matches.get("D0131", ENGLISH).note  # type: ignore[union-attr]
+    assert "需要更多信息 more information" in env.store.matches.get("D0131", ENGLISH).note
 
     declined = env.client.post(path + "/answers", json={"demand_id": "D0122", "answer": "not_now"}).json()
     assert declined["status"] == "declined"
