@@ -21,7 +21,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.boundary import StrictInputMiddleware
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.routers import audit as audit_export
-from api.routers import demands, experts, imports, matches, organizations, recommendations, sites, system
+from api.routers import (
+    demands,
+    expert_portal,
+    experts,
+    imports,
+    links,
+    matches,
+    organizations,
+    recommendations,
+    sites,
+    system,
+)
 from api.routers import events as docking_events
 from api.routers import stats as ops_stats
 from api.routers.dashboard import router as dashboard_router
@@ -116,6 +127,8 @@ def create_app(settings: ApiSettings | None = None, *, encoder: Encoder | None =
     app.include_router(audit_export.router, responses=ERROR_RESPONSES)  # GET /v1/audit/export
     app.include_router(dashboard_router, responses=ERROR_RESPONSES)  # GET /v1/dashboard/… (bases, admins)
     app.include_router(docking_events.router, responses=ERROR_RESPONSES)  # /v1/events: docking events
+    app.include_router(links.router, responses=ERROR_RESPONSES)  # experts' personal links
+    app.include_router(expert_portal.router)  # the expert page /x/{token} (docs/experts-portal.md)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

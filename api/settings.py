@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.access.links import LinkSettings
 from matcher.config import Settings
 
 
@@ -23,6 +24,7 @@ class ApiSettings(BaseSettings):
             ``auth_failure_window_seconds`` after which that address gets 429 (0 disables the limit).
         auth_failure_window_seconds: the counting window, and how long a lock-out lasts.
         auth_failure_max_addresses: most client addresses tracked at once (bounds memory).
+        links: the experts' personal links (``HAIZHI_LINK_*``, ``HAIZHI_PUBLIC_URL``).
     """
 
     model_config = SettingsConfigDict(env_prefix="HAIZHI_API_", extra="ignore")
@@ -37,3 +39,4 @@ class ApiSettings(BaseSettings):
     auth_failure_limit: int = Field(default=10, ge=0)
     auth_failure_window_seconds: float = Field(default=60.0, gt=0, le=86_400)
     auth_failure_max_addresses: int = Field(default=10_000, ge=1)
+    links: LinkSettings = Field(default_factory=LinkSettings)

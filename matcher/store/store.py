@@ -16,6 +16,7 @@ from matcher.store.repositories import (
     FlowRepository,
     FreshnessRepository,
     LedgerRepository,
+    LinksRepository,
     MatchRepository,
     RecordRepository,
     SearchRepository,
@@ -40,6 +41,7 @@ class Store:
         access: rows of API keys and the audit log (policy: `api.access`).
         ledger: rows of the nightly ledger (policy: `pipelines.nightly.ledger`).
         events: rows of docking events (policy: `matcher.docking`).
+        links: rows of the experts' personal links and answers (policy: `api.access.links`).
 
     Every repository call runs in its own transaction, or joins the one opened by `transaction()`.
     """
@@ -59,6 +61,7 @@ class Store:
         self.access = AccessRepository(self.database)
         self.ledger = LedgerRepository(self.database)
         self.events = EventRepository(self.database)
+        self.links = LinksRepository(self.database)
 
     @property
     def url(self) -> str:

@@ -16,6 +16,7 @@ from pipelines.bench import event_bench, index_bench, loadtest
 from pipelines.cli import analysis as cli_analysis
 from pipelines.cli import events as cli_events
 from pipelines.cli import flow as cli_flow
+from pipelines.cli import links as cli_links
 from pipelines.cli import match as cli_match
 from pipelines.cli import nightly as cli_nightly
 from pipelines.cli import ops as cli_ops
@@ -134,6 +135,7 @@ app.command("fit-ranker")(cli_quality.fit_ranker)
 app.command("serve")(cli_workers.serve)
 app.add_typer(cli_api.keys_app, name="keys")
 app.add_typer(cli_api.audit_app, name="audit")
+app.add_typer(cli_links.links_app, name="links")
 app.command("loadtest")(loadtest.loadtest_command)
 # Operations: stats, stale, catalogue, flow.
 app.command("stats")(cli_ops.stats)

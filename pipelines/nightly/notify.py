@@ -15,6 +15,7 @@ import smtplib
 import socket
 import ssl
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from email import policy
@@ -25,7 +26,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from matcher.store import utc_now
+from api.access.links import ExpertLinks, LinkSettings
+from matcher.store import Store, utc_now
 from pipelines.nightly.ledger_records import SmtpCheck
 from pipelines.nightly.plan import BaseDigest
 from pipelines.nightly.report import XLSX_MIME, digest_xlsx
@@ -72,10 +74,46 @@ def message_domain(mail_from: str) -> str:
     return address.rpartition("@")[2] or "haizhi.localdomain"
 
 
+def expert_links_for(
+    store: Store, digest: BaseDigest, *, run_id: str, settings: LinkSettings | None = None
+) -> dict[str, str]:
+    """expert id → a new personal link (``respond``) for every expert in the digest, when
+    ``HAIZHI_PUBLIC_URL`` is set (else none: the mail then has no links).
+
+    The base forwards each link to its expert, who answers on their own page
+    (docs/experts-portal.md). The links are stored before the message is composed, so the message the
+    ledger keeps (and a reconciling run may send again) carries links that work.
+    """
+    settings = settings or LinkSettings()
+    if not settings.public_url:
+        return {}
+    links = ExpertLinks.from_settings(store, settings)
+    experts = sorted({expert_id for _demand, expert_id, _score in digest.pairs})
+    found: dict[str, str] = {}
+    with store.transaction():
+        for expert_id in experts:
+            _link, token = links.create(
+                expert_id,
+                created_by=f"nightly {run_id} {digest.base.id}",
+                days=settings.link_days,
+                note=f"nightly mail to {digest.base.id}",
+            )
+            found[expert_id] = links.url(settings.public_url, token)
+    return found
+
+
 def compose(
-    digest: BaseDigest, *, run_date: date, run_id: str, mail_from: str, message_id: str | None = None
+    digest: BaseDigest,
+    *,
+    run_date: date,
+    run_id: str,
+    mail_from: str,
+    message_id: str | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> EmailMessage:
     """The e-mail of one base: HTML table per station/demand, plain-text alternative, XLSX attachment.
+
+    ``links`` (expert id → address, `expert_links_for`) adds each expert's personal link to their rows.
 
     Raises:
         ValueError: if the base has no contact address or the sender address is malformed.
@@ -86,7 +124,12 @@ def compose(
     if "@" not in address:
         raise ValueError(f"mail_from {mail_from!r} is not an address like 'Name <user@host>'")
     english = wants_english(digest)
-    context = {"digest": digest, "run_date": run_date.isoformat(), "english": english}
+    context = {
+        "digest": digest,
+        "run_date": run_date.isoformat(),
+        "english": english,
+        "links": dict(links or {}),
+    }
     environment = _environment()
     message = EmailMessage(policy=policy.SMTP)
     message["Subject"] = subject_for(digest, run_date)

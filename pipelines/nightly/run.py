@@ -48,7 +48,15 @@ from matcher.store import utc_now
 from pipelines.distributed import Engine
 from pipelines.nightly.ledger import NightlyLedger
 from pipelines.nightly.ledger_records import SentPair, SmtpCheck
-from pipelines.nightly.notify import DeliveryError, SmtpMailer, compose, recipients_of, sender_of, write_eml
+from pipelines.nightly.notify import (
+    DeliveryError,
+    SmtpMailer,
+    compose,
+    expert_links_for,
+    recipients_of,
+    sender_of,
+    write_eml,
+)
 from pipelines.nightly.plan import BaseDigest, build_plan, route_demands
 from pipelines.nightly.report import BaseOutcome, NightlyReport
 from pipelines.nightly.settings import nightly_settings
@@ -255,6 +263,8 @@ def _deliver(
         run_date=report.run_date,
         run_id=report.run_id,
         mail_from=nightly_settings(matcher.settings).mail_from,
+        # experts' personal links when HAIZHI_PUBLIC_URL is set; a dry run stores none
+        links=None if report.dry_run else expert_links_for(matcher.store, digest, run_id=report.run_id),
     )
     data = message.as_bytes()
     outcome.message_id = str(message["Message-ID"])

@@ -12,6 +12,7 @@ from matcher.store.tables.ledger import (
     nightly_sent_pairs,
     nightly_smtp_checks,
 )
+from matcher.store.tables.links import expert_answers, expert_links
 from matcher.store.tables.records import (
     CURRENT_SCHEMA_VERSION,
     RECORD_TABLES,
@@ -37,6 +38,8 @@ __all__ = [
     "audit_log",
     "cooperations",
     "demand_events",
+    "expert_answers",
+    "expert_links",
     "is_list_field",
     "match_events",
     "matches",
