@@ -30,8 +30,8 @@ class EventIn(BaseModel):
     id: IdRef
     name: str = Field(min_length=1, max_length=200)
     slots: list[SlotIn] = Field(min_length=1, max_length=500)
-    expert_limit: int | None = Field(default=None, ge=0)
-    enterprise_limit: int | None = Field(default=None, ge=0)
+    expert_limit: int | None = Field(default=None, ge=0, le=10_000)
+    enterprise_limit: int | None = Field(default=None, ge=0, le=10_000)
     top_n: int = Field(default=10, ge=1, le=100)
     location: str = Field(default="", max_length=200)
 
@@ -45,7 +45,7 @@ class ParticipantIn(BaseModel):
     name: str = Field(default="", max_length=200)
     email: str = Field(default="", max_length=254)
     remote: bool = False
-    limit: int | None = Field(default=None, ge=0)
+    limit: int | None = Field(default=None, ge=0, le=10_000)
     priority: float = Field(default=0.0, ge=-100, le=100, allow_inf_nan=False)
     slots: list[IdRef] | None = None
     demands: list[IdRef] = Field(default_factory=list, max_length=100)

@@ -7,11 +7,12 @@ without email and phone.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import UtcDateTime
 from matcher.domain.records import CooperationList, CooperationMode, MatchStatus
 from matcher.domain.text_fields import IdRef, NoteText, PublicationList, ShortText, StrList
 
@@ -44,12 +45,12 @@ class LinkOut(BaseModel):
     expert_id: str
     purpose: str
     state: str = Field(description="accepted (usable), expired, revoked or used.")
-    created_at: datetime
+    created_at: UtcDateTime
     created_by: str
-    expires_at: datetime
-    revoked_at: datetime | None = None
-    used_at: datetime | None = None
-    last_seen_at: datetime | None = None
+    expires_at: UtcDateTime
+    revoked_at: UtcDateTime | None = None
+    used_at: UtcDateTime | None = None
+    last_seen_at: UtcDateTime | None = None
     visits: int = 0
     note: str = ""
 
@@ -134,6 +135,6 @@ class PortalDataOut(BaseModel):
 
     language: str
     purpose: str
-    expires_at: datetime
+    expires_at: UtcDateTime
     profile: ProfileOut
     demands: list[PortalDemandOut]

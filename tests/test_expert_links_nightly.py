@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_nightly import RUN_DATE, RecordingHandler, data_dir, make_matcher, smtp
 
 from api.access.links import ExpertLinks
 from embeddings.encoders.base import Encoder
 from matcher.domain.records import MatchStatus
 from pipelines.nightly.ledger import NightlyLedger
 from pipelines.nightly.run import run_nightly
-from tests.test_nightly import RUN_DATE, RecordingHandler, data_dir, make_matcher, smtp
 
 __all__ = ["data_dir", "smtp"]  # fixtures shared with tests/test_nightly.py
 LINK = re.compile(r"https://match\.example\.cn/x/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
