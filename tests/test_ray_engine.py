@@ -62,12 +62,20 @@ def ray_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """
     port = _free_port()
     log = (tmp_path_factory.mktemp("ray") / "head.log").open("w")
+    ray_cli = str(Path(sys.executable).with_name("ray"))
     command = [
-        str(Path(sys.executable).with_name("ray")),
+        ray_cli,
         *("start", "--head", "--block", "--port", str(port), "--node-ip-address", "127.0.0.1"),
         *("--num-cpus", "2", "--include-dashboard=false", "--disable-usage-stats"),
     ]
-    head = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    # the head runs in token mode, as the drivers `create_engine` starts do; its token is made first
+    # (``ray start`` without RAY_AUTH_MODE=token starts an open head that refuses token-mode drivers)
+    environment = {**os.environ, "RAY_AUTH_MODE": "token"}
+    token = [ray_cli, "get-auth-token", "--generate"]
+    subprocess.run(token, env=environment, check=True, capture_output=True)
+    head = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=environment
+    )
     try:
         deadline = time.monotonic() + 120
         while head.poll() is None and time.monotonic() < deadline:  # wait for the GCS port
