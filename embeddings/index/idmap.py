@@ -80,15 +80,24 @@ class AllowedPositions:
 
     positions: np.ndarray
     capacity: int
+    _mask: np.ndarray | None = None
     _bitmap: np.ndarray | None = None
+
+    @property
+    def mask(self) -> np.ndarray:
+        """Boolean over all positions (True = allowed), built on first use; read-only."""
+        if self._mask is None:
+            mask = np.zeros(self.capacity, dtype=bool)
+            mask[self.positions] = True
+            mask.flags.writeable = False
+            self._mask = mask
+        return self._mask
 
     @property
     def bitmap(self) -> np.ndarray:
         """Little-endian bitmap over all positions (``faiss.IDSelectorBitmap``), built on first use."""
         if self._bitmap is None:
-            mask = np.zeros(self.capacity, dtype=bool)
-            mask[self.positions] = True
-            self._bitmap = np.packbits(mask, bitorder="little")
+            self._bitmap = np.packbits(self.mask, bitorder="little")
         return self._bitmap
 
 

@@ -7,15 +7,16 @@ Score of document d for query terms t with weights w_t (glossary expansions get 
 
 Term frequencies are kept per document (CSR rows); document frequencies are maintained on every
 add/remove so idf and avgdl always equal those of a fresh fit. The column-compressed matrix of the
-tf-saturation part is rebuilt lazily after changes; a query then sums a few column slices into a
-dense accumulator and takes the top k with ``np.argpartition``.
+tf-saturation part is rebuilt lazily after changes (`embeddings.lexical.postings`); a query sums its
+columns into a dense accumulator and keeps the rows above a sampled floor. A narrow filter is scored
+from its documents' own rows instead.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from itertools import chain
 from pathlib import Path
 from typing import ClassVar, Self
@@ -25,10 +26,15 @@ import scipy.sparse as sp
 
 from embeddings.index.idmap import PositionMap, as_id_array
 from embeddings.lexical.base import LexicalIndex, Query
+from embeddings.lexical.postings import ROW_ENTRY_COST, Postings
+from embeddings.lexical.scoring import Okapi, QueryColumns, query_columns, top_rows
 
 __all__ = ["BM25Index", "Query"]
 
 _FORMAT_VERSION = 1
+# a filter allowing under 1/this of the documents reads their scores directly; above it, the floor
+# of `Postings.contenders` is cheaper (its sample grows as the allowed share shrinks)
+_SAMPLED_FILTER_SHARE = 8
 
 
 class BM25Index(LexicalIndex):
@@ -54,7 +60,7 @@ class BM25Index(LexicalIndex):
         self._blocks: list[sp.csr_matrix] = []  # term frequencies, rows in PositionMap order
         self._lengths = np.zeros(0, dtype=np.float64)
         self._average_length = 1.0  # of the documents in the current search matrix
-        self._weights: sp.csc_matrix | None = None  # tf-saturation part, valid when not stale
+        self._weights: Postings | None = None  # tf-saturation part, valid when not stale
 
     # ----- building -----
     def fit(self, ids: np.ndarray, docs: Sequence[Sequence[str]]) -> BM25Index:
@@ -136,15 +142,15 @@ class BM25Index(LexicalIndex):
         self._lengths = self._lengths[live]
         self._rows = PositionMap(self._rows.labels[live])
 
-    def _weight_matrix(self) -> sp.csc_matrix:
+    def _weight_matrix(self) -> Postings:
         if self._weights is None:
             self._compact()
             tf = self._tf_matrix().tocoo()
             average = float(self._lengths.mean()) if self._lengths.size else 1.0
             self._average_length = average or 1.0  # `_row_scores` uses the same value, once per build
-            norm = self.k1 * (1.0 - self.b + self.b * self._lengths / self._average_length)
-            data = tf.data * (self.k1 + 1.0) / (tf.data + norm[tf.row])
-            self._weights = sp.csc_matrix((data.astype(np.float32), (tf.row, tf.col)), shape=tf.shape)
+            data = Okapi(self.k1, self.b, self._average_length).weights(tf.data, self._lengths[tf.row])
+            weights = sp.csc_matrix((data, (tf.row, tf.col)), shape=tf.shape)
+            self._weights = Postings.from_matrix(weights)
         return self._weights
 
     def prepare(self) -> None:
@@ -170,41 +176,8 @@ class BM25Index(LexicalIndex):
             return 0.0
         return math.log(1.0 + (len(self) - frequency + 0.5) / (frequency + 0.5))
 
-    def _query_columns(self, query: Query) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """Columns, weight·idf factors and terms of the query terms present in the index."""
-        if isinstance(query, str):
-            raise TypeError("query must be a term → weight mapping or a sequence of terms, not a str")
-        weights: dict[str, float] = {}
-        if isinstance(query, Mapping):
-            weights = {str(term): float(weight) for term, weight in query.items()}
-        else:
-            for term in query:  # a repeated term counts once per occurrence
-                weights[term] = weights.get(term, 0.0) + 1.0
-        columns, term_weights, terms = [], [], []
-        for term, weight in weights.items():
-            column = self._vocabulary.get(term)
-            if column is not None and weight != 0.0:
-                columns.append(column)
-                term_weights.append(weight)
-                terms.append(term)
-        column_array = np.array(columns, dtype=np.int64)
-        frequency = self._document_frequency[column_array].astype(np.float64)
-        present = frequency > 0
-        # same formula as `idf`, vectorised: this runs for every query and every explanation
-        idf = np.log1p((len(self) - frequency + 0.5) / (frequency + 0.5))
-        factors = (np.array(term_weights, dtype=np.float64) * idf)[present].astype(np.float32)
-        kept_terms = [term for term, keep in zip(terms, present.tolist(), strict=True) if keep]
-        return column_array[present], factors, kept_terms
-
-    def _accumulate(self, query: Query) -> np.ndarray:
-        matrix = self._weight_matrix()
-        scores = np.zeros(matrix.shape[0], dtype=np.float32)
-        columns, factors, _ = self._query_columns(query)
-        indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-        for column, factor in zip(columns.tolist(), factors.tolist(), strict=True):
-            start, stop = indptr[column], indptr[column + 1]
-            scores[indices[start:stop]] += factor * data[start:stop]  # rows within a column are unique
-        return scores
+    def _query_columns(self, query: Query) -> QueryColumns:
+        return query_columns(query, self._vocabulary, self._document_frequency, len(self))
 
     # ----- search -----
     def search(
@@ -222,18 +195,29 @@ class BM25Index(LexicalIndex):
         """
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
-        scores = self._accumulate(query)
-        if allowed is None:
-            candidates = np.flatnonzero(scores > 0)
-        else:
-            rows = self._rows.allowed(allowed).positions
-            candidates = rows[scores[rows] > 0]
-        if candidates.size > k:
-            kth_best = scores[candidates[np.argpartition(-scores[candidates], k - 1)[k - 1]]]
-            candidates = candidates[scores[candidates] >= kth_best]  # keep ties for a stable cut
-        labels = self._rows.labels[candidates]
-        order = np.lexsort((labels, -scores[candidates]))[:k]  # best first, ties by ascending id
-        return scores[candidates[order]], labels[order]
+        postings = self._weight_matrix()
+        terms = self._query_columns(query)
+        restrict = None if allowed is None else self._rows.allowed(allowed)
+        if restrict is not None:
+            row_entries = restrict.positions.size * self._tf_matrix().nnz / max(postings.n_rows, 1)
+            if ROW_ENTRY_COST * row_entries < float(postings.lengths(terms.columns).sum()):
+                # a narrow filter: its documents' own rows cost less than the query's postings
+                return self._best(restrict.positions, self._row_scores(restrict.positions, terms), k)
+        scores = postings.accumulate(terms.columns, terms.factors)
+        if restrict is not None and restrict.positions.size * _SAMPLED_FILTER_SHARE < postings.n_rows:
+            return self._best(restrict.positions, scores[restrict.positions], k)
+        mask = None if restrict is None else restrict.mask
+        candidates = postings.contenders(scores, terms.columns, k, mask)
+        return self._best(candidates, scores[candidates], k)
+
+    def _best(self, rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best positive (score, id) of matrix ``rows``, best first, ties by ascending id."""
+        positive = scores > 0
+        rows, scores = rows[positive], scores[positive]
+        kept = top_rows(np.arange(rows.size), scores, k)
+        labels = self._rows.labels[rows[kept]]
+        order = np.lexsort((labels, -scores[kept]))[:k]
+        return scores[kept[order]], labels[order]
 
     def score(self, query: Query, ids: np.ndarray) -> np.ndarray:
         """BM25 scores of ``ids`` (float32, 0 for ids not indexed).
@@ -244,34 +228,21 @@ class BM25Index(LexicalIndex):
         """
         keys = as_id_array(ids)
         out = np.zeros(keys.size, dtype=np.float32)
-        columns, factors, _ = self._query_columns(query)
-        if keys.size == 0 or columns.size == 0:
+        terms = self._query_columns(query)
+        if keys.size == 0 or terms.columns.size == 0:
             return out
         self._weight_matrix()  # first: the lazy rebuild may move rows
         rows = self._rows.positions(keys)
         present = np.flatnonzero(rows >= 0)
         if present.size:
-            out[present] = self._row_scores(rows[present], columns, factors)
+            out[present] = self._row_scores(rows[present], terms)
         return out
 
-    def _row_scores(self, rows: np.ndarray, columns: np.ndarray, factors: np.ndarray) -> np.ndarray:
-        """BM25 of the documents at matrix ``rows`` for query ``columns`` weighted by ``factors``."""
-        tf = self._tf_matrix()
-        starts = tf.indptr[rows]
-        counts = tf.indptr[rows + 1] - starts
-        first = np.cumsum(counts) - counts
-        gathered = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(first - starts, counts)
-        owner = np.repeat(np.arange(rows.size), counts)
-        query_factor = np.zeros(len(self._terms), dtype=np.float32)  # per call: queries run in parallel
-        query_factor[columns] = factors
-        term_factors = query_factor[tf.indices[gathered]]
-        hit = np.flatnonzero(term_factors)
-        owner, term_factors = owner[hit], term_factors[hit]
-        frequency = tf.data[gathered[hit]]
-        norm = self.k1 * (1.0 - self.b + self.b * self._lengths[rows[owner]] / self._average_length)
-        # the same float32 weights the search matrix holds (`_weight_matrix`), times the query factor
-        weights = (frequency * (self.k1 + 1.0) / (frequency + norm)).astype(np.float32) * term_factors
-        return np.bincount(owner, weights=weights, minlength=rows.size).astype(np.float32)
+    def _row_scores(self, rows: np.ndarray, query: QueryColumns) -> np.ndarray:
+        """BM25 of the documents at matrix ``rows`` (call after `_weight_matrix`: it fixes avgdl)."""
+        return Okapi(self.k1, self.b, self._average_length).row_scores(
+            self._tf_matrix(), self._lengths, rows, query
+        )
 
     def matched_terms(self, query: Query, id: int) -> list[str]:
         """Query terms that occur in document ``id`` (query order); empty if not indexed."""
@@ -280,7 +251,7 @@ class BM25Index(LexicalIndex):
     def matched_terms_many(self, query: Query, ids: Sequence[int]) -> list[list[str]]:
         """`matched_terms` for several documents, resolving the query once."""
         rows = self._rows.positions(np.array(ids, dtype=np.int64))
-        _, _, terms = self._query_columns(query)
+        terms = self._query_columns(query).terms
         document = self._tf_matrix()
         matched: list[list[str]] = []
         for row in rows.tolist():
@@ -300,7 +271,12 @@ class BM25Index(LexicalIndex):
         target.mkdir(parents=True, exist_ok=True)
         sp.save_npz(target / "tf.npz", matrix, compressed=False)
         np.save(target / "ids.npy", self._rows.labels)
-        params = {"k1": self.k1, "b": self.b, "format_version": _FORMAT_VERSION, "count": len(self)}
+        params = {
+            "k1": self.k1,
+            "b": self.b,
+            "format_version": _FORMAT_VERSION,
+            "count": len(self),
+        }
         (target / "params.json").write_text(json.dumps(params), encoding="utf-8")
         (target / "terms.json").write_text(json.dumps(self._terms, ensure_ascii=False), encoding="utf-8")
 
