@@ -4,13 +4,15 @@ The compressed index keeps only short codes in memory and re-scores its shortlis
 full vectors. A saved store is opened memory-mapped, read-only (``np.load(mmap_mode="r")``): its
 pages are file-backed, shared between processes and evicted under pressure rather than counted as
 the process's anonymous memory. Re-scoring touches a few hundred scattered rows per query, so the map
-is advised ``MADV_RANDOM`` (no read-ahead of neighbouring pages that would only bloat the cache).
+is advised ``MADV_RANDOM`` (no read-ahead of neighbouring pages on a fault), and the whole file is
+read ahead once on open (``MADV_WILLNEED``) unless it is large next to the machine's memory.
 The first write after opening copies the rows into memory; rows are never changed in place.
 """
 
 from __future__ import annotations
 
 import mmap
+import os
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,14 @@ __all__ = ["VectorStore", "check_batch", "check_queries"]
 _MIN_CAPACITY = 1024
 _RESCORE_CELLS = 1 << 24  # floats gathered per block of queries when re-scoring (64 MB)
 _CHECK_ROWS = 65_536  # rows checked for NaN at a time: no bool copy of a million-row batch
+
+
+def _prefetch_limit() -> int:
+    """Largest file read ahead on open: a quarter of the machine's memory (the cache stays useful)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4
+    except (ValueError, OSError):
+        return 0
 
 
 def check_batch(ids: object, vectors: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
@@ -162,6 +172,11 @@ class VectorStore:
         raw = getattr(data, "_mmap", None)  # np.memmap keeps its mmap.mmap here (absent for 0 rows)
         if raw is not None and hasattr(mmap, "MADV_RANDOM"):
             raw.madvise(mmap.MADV_RANDOM)
+            if len(raw) <= _prefetch_limit():
+                # read the file into the page cache in the background: a freshly booted server's
+                # first queries otherwise wait on disk for every re-scored row (1M experts: p95
+                # 363 ms cold against 45 ms warm); pages still map only when touched
+                raw.madvise(mmap.MADV_WILLNEED)
         store._data = data
         store._size = int(data.shape[0])
         store.mapped = isinstance(data, np.memmap)
