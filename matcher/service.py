@@ -19,6 +19,7 @@ from embeddings.cache.store import EmbeddingCache
 from embeddings.encoders import create_encoder
 from embeddings.encoders.base import Encoder
 from embeddings.index.factory import set_search_threads
+from matcher.batch import BatchMixin
 from matcher.catalogue.tagging import load_catalogue
 from matcher.config import Settings
 from matcher.domain.records import Demand, Expert
@@ -46,7 +47,7 @@ class Recommendation:
     record: Expert | Demand | None = None
 
 
-class Matcher(IndexingMixin, PreparingMixin):
+class Matcher(BatchMixin, IndexingMixin, PreparingMixin):
     """Recommend experts for needs, and demands for experts.
 
     Args:
@@ -95,6 +96,17 @@ class Matcher(IndexingMixin, PreparingMixin):
         self._collections: dict[str, Collection] = {}
         self._loads: tuple[float, dict[str, int]] = (-1e18, {})
         self._unsaved: set[str] = set()
+
+    def after_fork(self) -> None:
+        """Call first in a process forked from this matcher's: own database connections, one thread.
+
+        The child shares the loaded indexes with its parent (copy-on-write); it must not share their
+        connections, and its searches run single-threaded beside its siblings (an OpenMP pool
+        inherited through fork is unusable).
+        """
+        self.store.after_fork()
+        set_search_threads(1)
+        threadpool_limits(limits=1)
 
     @property
     def encoder(self) -> Encoder:
@@ -149,22 +161,6 @@ class Matcher(IndexingMixin, PreparingMixin):
         return self.recommend_analysis(
             analysis, vector, k=k, filters=filters, explain=explain, mode=mode, rank=rank
         )
-
-    def recommend_many(
-        self, demands: Sequence[Demand], *, k: int = 10, filters: Filters | None = None, explain: bool = True
-    ) -> list[list[Recommendation]]:
-        """Recommendations for many demands: one batched encode and one batched FAISS search."""
-        analyses = [self.analyzer.analyze_demand(d) for d in demands]
-        vectors = self.cache.encode(self.encoder, [a.text for a in analyses], kind="query")
-        experts = self.collection("experts")
-        allowed = experts.corpus.allowed_pks(filters or Filters())
-        scores, ids = self.retriever.dense_search(experts.dense, vectors, allowed=allowed)
-        return [
-            self.recommend_analysis(
-                a, v, k=k, filters=filters, explain=explain, dense_result=(scores[i], ids[i]), allowed=allowed
-            )
-            for i, (a, v) in enumerate(zip(analyses, vectors, strict=True))
-        ]
 
     def _query_analysis(self, text: str | None, demand_id: str | None) -> Analysis:
         if (text is None) == (demand_id is None):

@@ -105,6 +105,17 @@ class Database:
         """Release all pooled connections."""
         self.engine.dispose()
 
+    def after_fork(self) -> None:
+        """In a forked child: leave the parent's connections to the parent, open its own from now on.
+
+        A connection must not be shared by two processes; ``dispose(close=False)`` forgets the pooled
+        ones without closing them under the parent. An in-memory database has no file to reconnect
+        to: the child keeps its private copy of that one connection.
+        """
+        self._local = threading.local()
+        if not isinstance(self.engine.pool, StaticPool):
+            self.engine.dispose(close=False)
+
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Connection]:
         """Run every store call inside the ``with`` block in one transaction (nested blocks join it).

@@ -77,6 +77,10 @@ class Store:
         """Release all pooled connections."""
         self.database.close()
 
+    def after_fork(self) -> None:
+        """Call first in a forked child that uses this store (`Database.after_fork`)."""
+        self.database.after_fork()
+
     def __enter__(self) -> Store:
         return self
 
