@@ -13,6 +13,7 @@ from pipelines.bench.batch import run_batch_benchmark
 from pipelines.bench.generated import GeneratedDocumentEncoder
 from pipelines.bench.pool import open_pool
 from pipelines.bench.pools import run_benchmark
+from pipelines.distributed import ForkEngine
 
 POOL = 150
 
@@ -90,10 +91,12 @@ def test_bench_batch_runs_the_nightly_over_every_demand(tmp_path: Path) -> None:
         sample=10,
         work_dir=tmp_path,
         out=tmp_path / "reports",
+        engine=ForkEngine(workers=2),
     )
     result = json.loads(next((tmp_path / "reports").glob("bench-batch-*.json")).read_text(encoding="utf-8"))
     counts = result["nightly_counts"]
     assert counts["open_demands"] == 24 and counts["assigned_pairs"] > 0
+    assert counts["match_engine"] == "fork" and "(engine fork)" in markdown
     # indexing a demand embeds its need text, so the nightly itself embeds nothing
     assert result["demand_texts_embedded"] >= 24 and result["queries_embedded"] == 0
     assert result["nightly_s"] > 0

@@ -11,7 +11,9 @@ from pipelines.distributed import ENGINES, Engine, create_engine
 EngineName = Annotated[
     str,
     typer.Option(
-        "--engine", help=f"Where embedding and batch matching run: {' or '.join(ENGINES)} (a Ray cluster)."
+        "--engine",
+        help=f"Where embedding and batch matching run: {', '.join(ENGINES)} (local: this process; "
+        "fork: batch matching on every core of this machine; ray: a Ray cluster).",
     ),
 ]
 RayAddress = Annotated[

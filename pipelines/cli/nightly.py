@@ -248,6 +248,8 @@ def bench_batch(
         typer.Option(help="Where pools are kept (shared with `haizhi bench`, re-used)."),
     ] = Path("bench-pools"),
     out: Annotated[Path, typer.Option(help="Report directory.")] = Path("reports"),
+    engine: EngineName = "local",
+    ray_address: RayAddress = None,
 ) -> None:
     """The nightly dry-run end to end over a generated pool (default 10k demands × 1M experts)."""
     from pipelines.bench.batch import run_batch_benchmark
@@ -255,13 +257,14 @@ def bench_batch(
 
     if vectors not in VECTOR_SOURCES:
         raise typer.BadParameter(f"--vectors: choose one of {', '.join(VECTOR_SOURCES)}")
-    typer.echo(
-        run_batch_benchmark(
+    with open_engine(engine, ray_address) as chosen:
+        report = run_batch_benchmark(
             experts,
             demands=demands,
             index_kind=index_kind,
             vectors=vectors,  # type: ignore[arg-type]  # checked above
             work_dir=work_dir,
             out=out,
+            engine=chosen,
         )
-    )
+    typer.echo(report)

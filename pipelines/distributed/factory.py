@@ -5,16 +5,18 @@ from __future__ import annotations
 import os
 
 from pipelines.distributed.base import Engine
+from pipelines.distributed.forked import ForkEngine
 from pipelines.distributed.local import LocalEngine
 
-ENGINES = ("local", "ray")
+ENGINES = ("local", "fork", "ray")
 
 
 def create_engine(name: str = "local", *, address: str | None = None, num_cpus: int | None = None) -> Engine:
     """The engine called ``name``.
 
     Args:
-        name: ``local`` (this process) or ``ray`` (a Ray cluster; needs the ``ray`` extra).
+        name: ``local`` (this process), ``fork`` (forked workers on every core of this machine, batch
+            matching only) or ``ray`` (a Ray cluster; needs the ``ray`` extra).
         address: Ray only: the cluster to join (``host:port`` of the head); None starts a local one.
         num_cpus: Ray only: CPUs of a cluster started here (default: every core).
 
@@ -27,6 +29,10 @@ def create_engine(name: str = "local", *, address: str | None = None, num_cpus: 
         if address:
             raise ValueError("--ray-address needs --engine ray")
         return LocalEngine()
+    if cleaned == "fork":
+        if address:
+            raise ValueError("--ray-address needs --engine ray")
+        return ForkEngine()
     if cleaned == "ray":
         # Ray reads the mode when imported; clusters from `ray start` (2.59+) require the token
         # (~/.ray/auth_token or RAY_AUTH_TOKEN), which a driver joining by address sends only in this mode
