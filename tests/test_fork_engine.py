@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +29,18 @@ def _worker_pid(batch: list[int]) -> list[int]:
     return [os.getpid() for _ in batch]
 
 
+def _die(batch: list[int]) -> list[int]:
+    os._exit(3)  # as the OOM killer would end a worker
+
+
 def test_map_batches_keeps_input_order_and_runs_in_other_processes() -> None:
     engine = ForkEngine(workers=2)
     items = [3, 1, 2, 9, 8, 7, 5]
     assert engine.map_batches(sorted, items, batch_size=3) == [1, 2, 3, 7, 8, 9, 5]
     assert os.getpid() not in engine.map_batches(_worker_pid, list(range(8)), batch_size=2)
     assert engine.map_batches(sorted, [], batch_size=3) == []
+    with pytest.raises(BrokenProcessPool):  # a killed worker fails the call, it does not hang
+        engine.map_batches(_die, [1, 2, 3], batch_size=1)
     assert create_engine("fork").name == "fork"
     with pytest.raises(ValueError, match="workers"):
         ForkEngine(workers=0)

@@ -12,9 +12,11 @@ Linux and macOS only (``fork``); index builds embed with the matcher's own ``emb
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager
 
 from embeddings.encoders.base import Encoder
@@ -69,9 +71,15 @@ class ForkEngine(Engine):
         chunks = batches(items, batch_size)
         if len(chunks) <= 1:
             return [result for chunk in chunks for result in function(chunk)]
-        with self._context.Pool(min(self.workers, len(chunks))) as pool:
-            parts = pool.starmap(_apply, [(function, chunk) for chunk in chunks])
+        with self._pool(len(chunks)) as pool:
+            parts = list(pool.map(_apply, [function] * len(chunks), chunks))
         return [result for part in parts for result in part]
+
+    def _pool(self, tasks: int, initializer: Callable[[], None] | None = None) -> ProcessPoolExecutor:
+        # an executor, not multiprocessing.Pool: a worker killed (say by the OOM killer) fails the
+        # call with BrokenProcessPool instead of leaving it waiting forever for the lost task
+        workers = min(self.workers, tasks)
+        return ProcessPoolExecutor(workers, mp_context=self._context, initializer=initializer)
 
     def bulk_encoder(self, matcher: Matcher) -> AbstractContextManager[Encoder] | None:
         """None: index builds embed with the matcher's own embed workers."""
@@ -92,12 +100,17 @@ class ForkEngine(Engine):
         if rest == 0 or self.workers == 1:
             return first + matcher.match_prepared(batch, range(1, len(batch)), k=k, explain=explain)
         size = max(1, -(-rest // (self.workers * SHARDS_PER_WORKER)))
-        bounds = [(start, min(start + size, len(batch)), k, explain) for start in range(1, len(batch), size)]
+        starts = list(range(1, len(batch), size))
+        stops = [min(start + size, len(batch)) for start in starts]
         _inherited = (matcher, batch)
+        gc.freeze()  # the workers' collections then skip (and do not copy) the inherited objects
         try:
-            with self._context.Pool(min(self.workers, len(bounds)), initializer=_start_worker) as pool:
-                parts = pool.starmap(_match_shard, bounds, chunksize=1)
+            with self._pool(len(starts), initializer=_start_worker) as pool:
+                parts = list(
+                    pool.map(_match_shard, starts, stops, [k] * len(starts), [explain] * len(starts))
+                )
         finally:
+            gc.unfreeze()
             _inherited = None
         return first + [ranked for part in parts for ranked in part]
 
