@@ -271,12 +271,7 @@ class BM25Index(LexicalIndex):
         target.mkdir(parents=True, exist_ok=True)
         sp.save_npz(target / "tf.npz", matrix, compressed=False)
         np.save(target / "ids.npy", self._rows.labels)
-        params = {
-            "k1": self.k1,
-            "b": self.b,
-            "format_version": _FORMAT_VERSION,
-            "count": len(self),
-        }
+        params = {"k1": self.k1, "b": self.b, "format_version": _FORMAT_VERSION, "count": len(self)}
         (target / "params.json").write_text(json.dumps(params), encoding="utf-8")
         (target / "terms.json").write_text(json.dumps(self._terms, ensure_ascii=False), encoding="utf-8")
 

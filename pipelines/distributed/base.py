@@ -28,6 +28,11 @@ def batches(items: Sequence[T], size: int) -> list[list[T]]:
     return [list(items[start : start + size]) for start in range(0, len(items), size)]
 
 
+def apply_to_batch(function: Callable[[list[T]], list[R]], batch: list[T]) -> list[R]:
+    """``function(batch)``: a module-level callable that engines can send to another process."""
+    return function(batch)
+
+
 class Engine(ABC):
     """Runs bulk work; use as a context manager (or call `close`) to release what it started."""
 

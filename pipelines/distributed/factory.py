@@ -25,13 +25,11 @@ def create_engine(name: str = "local", *, address: str | None = None, num_cpus: 
         ImportError: for ``ray`` when Ray is not installed (the message says what to install).
     """
     cleaned = name.strip().lower()
+    if cleaned in ("local", "fork") and address:
+        raise ValueError("--ray-address needs --engine ray")
     if cleaned == "local":
-        if address:
-            raise ValueError("--ray-address needs --engine ray")
         return LocalEngine()
     if cleaned == "fork":
-        if address:
-            raise ValueError("--ray-address needs --engine ray")
         return ForkEngine()
     if cleaned == "ray":
         # Ray reads the mode when imported; clusters from `ray start` (2.59+) require the token

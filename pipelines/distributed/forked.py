@@ -23,7 +23,7 @@ from embeddings.encoders.base import Encoder
 from matcher.batch import PreparedBatch
 from matcher.domain.records import Demand
 from matcher.service import Matcher, Recommendation
-from pipelines.distributed.base import Engine, R, T, batches
+from pipelines.distributed.base import Engine, R, T, apply_to_batch, batches
 
 SHARDS_PER_WORKER = 4
 """Shards per worker: uneven shards still finish together."""
@@ -41,10 +41,6 @@ def _match_shard(start: int, stop: int, k: int, explain: bool) -> list[list[Reco
     assert _inherited is not None
     matcher, batch = _inherited
     return matcher.match_prepared(batch, range(start, stop), k=k, explain=explain)
-
-
-def _apply(function: Callable[[list[T]], list[R]], batch: list[T]) -> list[R]:
-    return function(batch)
 
 
 class ForkEngine(Engine):
@@ -72,7 +68,7 @@ class ForkEngine(Engine):
         if len(chunks) <= 1:
             return [result for chunk in chunks for result in function(chunk)]
         with self._pool(len(chunks)) as pool:
-            parts = list(pool.map(_apply, [function] * len(chunks), chunks))
+            parts = list(pool.map(apply_to_batch, [function] * len(chunks), chunks))
         return [result for part in parts for result in part]
 
     def _pool(self, tasks: int, initializer: Callable[[], None] | None = None) -> ProcessPoolExecutor:

@@ -22,7 +22,7 @@ from ray.util import ActorPool
 from embeddings.encoders.base import Encoder, EncoderWrapper, check_texts
 from matcher.domain.records import Demand
 from matcher.service import Matcher, Recommendation
-from pipelines.distributed.base import Engine, R, T, batches
+from pipelines.distributed.base import Engine, R, T, apply_to_batch, batches
 from pipelines.distributed.shards import EncodeShard, MatchShard, portable_settings
 
 ENCODE_CHUNK = 128
@@ -36,11 +36,7 @@ _EncodeActor = ray.remote(num_cpus=1)(EncodeShard)
 _MatchActor = ray.remote(num_cpus=1)(MatchShard)
 
 
-def _apply(function: Callable[[list[Any]], list[Any]], batch: list[Any]) -> list[Any]:
-    return function(batch)
-
-
-_apply_remote = ray.remote(num_cpus=1)(_apply)
+_apply_remote: Any = ray.remote(num_cpus=1)(apply_to_batch)
 
 
 class RayEngine(Engine):
