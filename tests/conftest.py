@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 
 from api.access import ApiKeys
 from embeddings.encoders import create_encoder
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
+from matcher.domain.records import Demand
 from matcher.retrieval.corpus import CorpusEntry
 from matcher.service import Matcher
+from pipelines.distributed.base import Engine
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "pipelines" / "demo" / "data"
 POSTGRES_ENV = "HAIZHI_TEST_POSTGRES_URL"
@@ -65,6 +68,23 @@ def postgres_url(schema: str) -> str:
         conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     admin.close()
     return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+def assert_engine_gives_local_lists(
+    engine: Engine, matcher: Matcher, demands: Sequence[Demand], *, atol: float
+) -> None:
+    """``engine.recommend_many`` equals the in-process lists: ids, scores, explanations, records."""
+    local = matcher.recommend_many(demands, k=12)
+    remote = engine.recommend_many(matcher, demands, k=12)
+    assert len(remote) == len(local) == len(demands)
+    for mine, theirs in zip(remote, local, strict=True):
+        assert [r.id for r in mine] == [r.id for r in theirs]
+        np.testing.assert_allclose([r.score for r in mine], [r.score for r in theirs], atol=atol)
+        assert [r.explanation for r in mine] == [r.explanation for r in theirs]
+        assert all(r.record is not None and r.record.id == r.id for r in mine)
+    lone = list(demands[:1])
+    assert [r.id for r in engine.recommend_many(matcher, lone, k=5)[0]] == [r.id for r in local[0][:5]]
+    assert engine.recommend_many(matcher, [], k=5) == []
 
 
 def corpus_entry(pk: int, **overrides: object) -> CorpusEntry:

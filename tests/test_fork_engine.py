@@ -8,13 +8,12 @@ import shutil
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-import numpy as np
 import pytest
+from conftest import assert_engine_gives_local_lists
 from test_nightly import RUN_DATE, RecordingHandler, make_matcher, smtp
 
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.domain.records import Demand
 from matcher.service import Matcher
 from matcher.store import Store
 from pipelines.distributed import ForkEngine, create_engine
@@ -51,21 +50,10 @@ def test_map_batches_keeps_input_order_and_runs_in_other_processes() -> None:
 def test_batch_matching_in_forked_workers_gives_the_local_lists(demo_matcher: Matcher) -> None:
     demands = route_demands(demo_matcher, RUN_DATE).demands
     assert len(demands) > 20  # several shards per worker
-    local = demo_matcher.recommend_many(demands, k=12)
-    forked = ForkEngine(workers=2).recommend_many(demo_matcher, demands, k=12)
-    assert len(forked) == len(local) == len(demands)
-    for mine, theirs in zip(forked, local, strict=True):
-        assert [r.id for r in mine] == [r.id for r in theirs]
-        np.testing.assert_allclose([r.score for r in mine], [r.score for r in theirs], atol=1e-6)
-        assert [r.explanation for r in mine] == [r.explanation for r in theirs]
-        assert all(r.record is not None and r.record.id == r.id for r in mine)
-    lone: list[Demand] = demands[:1]
-    assert [r.id for r in ForkEngine(workers=2).recommend_many(demo_matcher, lone, k=5)[0]] == [
-        r.id for r in local[0][:5]
-    ]
-    assert ForkEngine(workers=2).recommend_many(demo_matcher, [], k=5) == []
+    before = [r.id for r in demo_matcher.recommend_many(demands[:1], k=5)[0]]
+    assert_engine_gives_local_lists(ForkEngine(workers=2), demo_matcher, demands, atol=1e-6)
     # the parent still serves after its workers are gone
-    assert [r.id for r in demo_matcher.recommend_many(lone, k=5)[0]] == [r.id for r in local[0][:5]]
+    assert [r.id for r in demo_matcher.recommend_many(demands[:1], k=5)[0]] == before
 
 
 def _connection_id(store: Store) -> int:

@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 import pytest
 from aiosmtpd.controller import Controller
+from conftest import assert_engine_gives_local_lists
 from typer.testing import CliRunner
 
 from embeddings.encoders import create_encoder
 from embeddings.encoders.base import Encoder
 from matcher.config import Settings
-from matcher.domain.records import Demand
 from matcher.retrieval.collection import Collection
 from matcher.service import Matcher
 from pipelines.cli.main import app
@@ -177,17 +177,7 @@ def test_build_index_on_ray_gives_the_local_indexes(
 def test_batch_matching_on_ray_gives_the_local_lists(engine: Engine, demo_matcher: Matcher) -> None:
     demands = route_demands(demo_matcher, RUN_DATE).demands
     assert len(demands) > 20  # several shards
-    local = demo_matcher.recommend_many(demands, k=12)
-    on_ray = engine.recommend_many(demo_matcher, demands, k=12)
-    assert len(on_ray) == len(local) == len(demands)
-    for mine, theirs in zip(on_ray, local, strict=True):
-        assert [r.id for r in mine] == [r.id for r in theirs]
-        np.testing.assert_allclose([r.score for r in mine], [r.score for r in theirs], atol=1e-5)
-        assert [r.explanation for r in mine] == [r.explanation for r in theirs]
-        assert all(r.record is not None and r.record.id == r.id for r in mine)
-    lone: list[Demand] = demands[:1]
-    assert [r.id for r in engine.recommend_many(demo_matcher, lone, k=5)[0]] == [r.id for r in local[0][:5]]
-    assert engine.recommend_many(demo_matcher, [], k=5) == []
+    assert_engine_gives_local_lists(engine, demo_matcher, demands, atol=1e-5)
 
 
 def test_nightly_on_ray_sends_the_local_mails_once(
