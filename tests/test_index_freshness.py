@@ -81,6 +81,34 @@ def test_freshness_counts_what_the_index_misses_until_it_catches_up(
     assert not Matcher(matcher.settings, encoder=use_encoder).index_freshness().behind  # as saved
 
 
+def test_an_incremental_build_reads_only_the_rows_changed_since_its_stamp(
+    data_dir: Path, use_encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    matcher = Matcher(Settings(data_dir=data_dir, embed_workers=1), encoder=use_encoder)
+    changed = matcher.store.records.list("experts", limit=1)[0]
+    assert isinstance(changed, Expert)
+    edited = changed.model_copy(update={"bio": "Zirconolite ceramics for immobilising nuclear waste."})
+    matcher.store.records.upsert("experts", [*NEWCOMERS, edited])
+    read: list[tuple[str, list[str] | None]] = []
+    real_rows = matcher.store.records.rows
+
+    def recording_rows(kind: str, ids: list[str] | None = None) -> list:  # type: ignore[type-arg]
+        read.append((kind, None if ids is None else sorted(ids)))
+        return real_rows(kind, ids)
+
+    monkeypatch.setattr(matcher.store.records, "rows", recording_rows)
+    report = matcher.build_index()
+
+    assert (report.experts.added, report.experts.updated, report.experts.removed) == (2, 1, 0)
+    assert report.experts.unchanged == 655 and not report.demands.changed
+    assert read == [("experts", sorted([changed.id, *(e.id for e in NEWCOMERS)])), ("demands", [])]
+    assert not matcher.index_freshness().behind
+    found = matcher.recommend("zirconolite ceramics", k=1, explain=False, mode="lexical", rank=False)
+    assert [r.id for r in found] == [changed.id]  # its new text is what the index reads
+    reopened = Matcher(matcher.settings, encoder=use_encoder)
+    assert reopened.collection("experts").corpus.pk_of("FRESH-0") is not None  # saved with its stamp
+
+
 def test_an_index_saved_without_a_store_stamp_is_compared_in_full(
     data_dir: Path, use_encoder: Encoder
 ) -> None:

@@ -27,10 +27,10 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
+from matcher.retrieval.changes import stale_records
 from matcher.retrieval.collection import Collection, CollectionKind
 from matcher.retrieval.prepared import PreparedAnalyzer
 from matcher.store import ChangeStamp
@@ -43,10 +43,6 @@ __all__ = ["FollowReport", "ReadWriteGuard", "StoreFollower", "exclusive_lock"]
 log = logging.getLogger("haizhi.follow")
 KINDS: tuple[CollectionKind, ...] = ("experts", "demands")
 SAVER_LOCK = "saver.lock"
-# rows stamped this long before the last sync are compared again: a transaction that took its
-# timestamp before the sync but committed after it is still found (updates only; inserts and deletes
-# show in the row count)
-_OVERLAP = timedelta(seconds=60)
 
 
 class ReadWriteGuard(Protocol):
@@ -221,19 +217,8 @@ class StoreFollower:
         self, kind: CollectionKind, collection: Collection, since: ChangeStamp | None
     ) -> list[str]:
         """Ids whose index entry is missing, outdated or left over (deleted from the store)."""
-        corpus, store = collection.corpus, self.matcher.store
-        if since is not None:
-            after = since.updated_at - _OVERLAP if since.updated_at else None
-            changed = store.freshness.changed_since(kind, since.max_pk, after)
-            stale = [i for i, h in changed.content_hashes.items() if _indexed_hash(collection, i) != h]
-            known = sum(1 for i in changed.content_hashes if corpus.pk_of(i) is not None)
-            # every row unchanged since the stamp is indexed; fewer indexed rows than that means
-            # something was deleted (or missed): then compare everything
-            if changed.stored - len(changed.content_hashes) + known == len(corpus):
-                return stale
-        everything = store.records.content_hashes(kind)
-        stale = [i for i, h in everything.items() if _indexed_hash(collection, i) != h]
-        return stale + [i for i in corpus.hashes() if i not in everything]
+        found = stale_records(self.matcher.store, collection, since)
+        return found.stale + found.deleted
 
     # ----- saving -----
     def _claim_saver(self) -> bool:
@@ -264,8 +249,3 @@ class StoreFollower:
             saved.append(kind)
         self._saved_at = time.monotonic()
         return saved
-
-
-def _indexed_hash(collection: Collection, record_id: str) -> str | None:
-    pk = collection.corpus.pk_of(record_id)
-    return None if pk is None else collection.corpus.get(pk).content_hash

@@ -1,17 +1,12 @@
 """Index maintenance for the `Matcher`: full and incremental builds, write-through indexing, saving.
 
-Freshness (`IndexingMixin.index_freshness`): how far the indexes are behind the store. Each build
-records in the collection's manifest the store state it indexed (`Store.change_stamp`: highest pk and
-latest ``row_updated_at``, read before the rows); the check then reads only the rows added or updated
-since (plus a count, `Store.changed_since`), and compares their content hashes with the indexed ones.
-That is a search of the indexed ``row_updated_at`` column and no per-row Python work for unchanged
-rows (about 50 ms at 100k experts on SQLite before that column was indexed); an index saved before
-stamps existed is compared in full (about 0.4 s at 100k).
-
-Inserts are never missed (a row committed later has a higher pk, or on PostgreSQL breaks the count
-check, which falls back to the full comparison). An update is missed only when its writer took its
-timestamp before another writer's later one and committed after the build read the stamp; the next
-build still catches it, as builds compare every hash.
+Each build records in the collection's manifest the store state it indexed (`Store.change_stamp`:
+highest pk and latest ``row_updated_at``, read before the rows). Freshness checks
+(`IndexingMixin.index_freshness`) and incremental builds (`matcher.retrieval.changes.catch_up`) then
+read only the rows added or updated since (an indexed search, no per-row work for unchanged rows) and
+compare their content hashes with the indexed ones; a row count that does not add up (a deletion, or a
+PostgreSQL insert committed out of pk order) makes them compare every hash. Builds re-read the last
+minute before the stamp, so a writer that took its timestamp early and committed late is caught too.
 """
 
 from __future__ import annotations
@@ -26,6 +21,7 @@ from embeddings.encoders.base import Encoder
 from embeddings.encoders.parallel import DEFAULT_MIN_PARALLEL, ParallelEncoder
 from embeddings.index.factory import set_search_threads
 from matcher.config import Settings
+from matcher.retrieval.changes import catch_up
 from matcher.retrieval.collection import Collection, CollectionKind, RefreshReport, refresh_collection
 from matcher.retrieval.profiles import Analyzer
 from matcher.store import ChangeStamp, Store
@@ -210,10 +206,15 @@ class IndexingMixin:
             full = True
         # read before the rows: a write after this point then counts as changed
         stamp = self.store.freshness.change_stamp(kind).to_json()
-        rows = self.store.records.rows(kind)
-        refresh = refresh_collection(
-            collection, rows, self.analyzer, encoder, cache=self.cache, show_progress=show_progress
-        )
+        if full:
+            rows = self.store.records.rows(kind)
+            refresh = refresh_collection(
+                collection, rows, self.analyzer, encoder, cache=self.cache, show_progress=show_progress
+            )
+        else:  # only the rows changed since the collection's own stamp are read
+            refresh = catch_up(
+                collection, self.store, self.analyzer, encoder, cache=self.cache, show_progress=show_progress
+            )
         self._collections[kind] = collection
         if full or refresh.changed or kind in self._unsaved or not collection.store_stamp:
             collection.store_stamp = stamp
@@ -262,11 +263,10 @@ class IndexingMixin:
         ``analyzer`` may answer records analysed beforehand (`matcher.retrieval.prepared`).
         """
         collection = self.collection(kind)
-        pks = self.store.records.pk_of(kind, list(ids))
-        records = self.store.records.get_many(kind, list(pks))
-        rows = [(pks[r.id], r) for r in records]
+        rows = self.store.records.rows(kind, ids)
         collection.upsert(rows, analyzer or self.analyzer, self.encoder, cache=self.cache)
-        missing = [i for i in ids if i not in pks]
+        stored = {record.id for _, record in rows}
+        missing = [i for i in ids if i not in stored]
         collection.remove(missing)
         if save:
             collection.save(self.settings.index_dir / kind)

@@ -154,12 +154,22 @@ class RecordRepository:
         with self._db.read() as conn:
             return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
-    def rows(self, kind: str) -> builtins.list[tuple[int, Record]]:
-        """Every ``(pk, record)`` of ``kind`` in pk order (used to build indexes keyed by pk)."""
+    def rows(self, kind: str, ids: Iterable[str] | None = None) -> builtins.list[tuple[int, Record]]:
+        """``(pk, record)`` of every record of ``kind``, or of those of ``ids`` that exist, in pk order.
+
+        Indexes are keyed by pk; an incremental build reads only the rows it must (re-)index.
+        """
         table = table_for(kind)
+        if ids is None:
+            with self._db.read() as conn:
+                result = conn.execute(select(table).order_by(table.c.pk)).mappings()
+                return [(int(row["pk"]), from_row(kind, row)) for row in result]
+        found: builtins.list[tuple[int, Record]] = []
         with self._db.read() as conn:
-            result = conn.execute(select(table).order_by(table.c.pk)).mappings()
-            return [(int(row["pk"]), from_row(kind, row)) for row in result]
+            for chunk in _chunks(builtins.list(dict.fromkeys(ids))):
+                result = conn.execute(select(table).where(table.c.id.in_(chunk))).mappings()
+                found.extend((int(row["pk"]), from_row(kind, row)) for row in result)
+        return sorted(found, key=lambda pair: pair[0])
 
     def pk_of(self, kind: str, ids: Iterable[str]) -> dict[str, int]:
         """Map each stored id in ``ids`` to its pk (missing ids are absent)."""
