@@ -197,6 +197,14 @@ class VectorIndex(ABC):
     def reconstruct(self, ids: np.ndarray) -> np.ndarray:
         """Stored vectors of ``ids`` as float32 ``(len(ids), dim)``; raises KeyError for unknown ids."""
 
+    def inner_products(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Exact float32 inner product of one query vector with the stored vector of each of ``ids``.
+
+        Backends holding their floats override this to score the rows in place; raises KeyError for
+        unknown ids.
+        """
+        return (self.reconstruct(ids) @ np.asarray(query, dtype=np.float32).reshape(-1)).astype(np.float32)
+
     @abstractmethod
     def ids(self) -> np.ndarray:
         """All ids in the index (int64, ascending)."""

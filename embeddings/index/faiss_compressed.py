@@ -209,12 +209,11 @@ class CompressedFaissIndex(VectorIndex):
             self._encode_all(np.arange(live.size, dtype=np.int64))
 
     def reconstruct(self, ids: np.ndarray) -> np.ndarray:
-        keys = as_id_array(ids)
-        positions = self._map.positions(keys)
-        if (positions < 0).any():
-            missing = keys[positions < 0][:5].tolist()
-            raise KeyError(f"ids not in the index: {missing}")
-        return self._store.rows(positions)
+        return self._store.rows(self._map.known_positions(ids))
+
+    def inner_products(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        positions = self._map.known_positions(ids)
+        return self._store.inner_products(query.reshape(1, -1), positions.reshape(1, -1))[0]
 
     # ----- search -----
     def search(

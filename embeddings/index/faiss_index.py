@@ -29,6 +29,7 @@ from embeddings.index.base import (
     read_manifest_file,
 )
 from embeddings.index.idmap import AllowedPositions, PositionMap, as_id_array
+from embeddings.index.kernels import inner_products_at
 from embeddings.index.topk import empty_result, exact_topk, flat_topk
 from embeddings.index.vectorstore import check_batch, check_queries
 
@@ -201,14 +202,16 @@ class FaissIndex(VectorIndex):
             self._index.add(vectors)
 
     def reconstruct(self, ids: np.ndarray) -> np.ndarray:
-        keys = as_id_array(ids)
-        positions = self._map.positions(keys)
-        if (positions < 0).any():
-            missing = keys[positions < 0][:5].tolist()
-            raise KeyError(f"ids not in the index: {missing}")
-        if keys.size == 0:
+        positions = self._map.known_positions(ids)
+        if positions.size == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.ascontiguousarray(self._vectors_at(positions))
+
+    def inner_products(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        positions = self._map.known_positions(ids)
+        if self.kind == "ivf":  # the IVF lists hold no row-addressable floats
+            return super().inner_products(query, ids)
+        return inner_products_at(self._storage_view(), query.reshape(1, -1), positions.reshape(1, -1))[0]
 
     # ----- search -----
     def search(

@@ -163,6 +163,18 @@ class PositionMap:
         found = sorted_ids[slots] == ids
         return np.where(found, self._sorted_positions[slots], -1)
 
+    def known_positions(self, ids: np.ndarray) -> np.ndarray:
+        """Positions of ``ids``, all of which must be present.
+
+        Raises:
+            KeyError: naming up to five ids that are not.
+        """
+        keys = as_id_array(ids)
+        positions = self.positions(keys)
+        if (positions < 0).any():
+            raise KeyError(f"ids not in the index: {keys[positions < 0][:5].tolist()}")
+        return positions
+
     def allowed(self, allowed: np.ndarray) -> AllowedPositions:
         """Positions of the indexed ids among ``allowed`` (memoised for a reused read-only array)."""
         return self.memo.get(allowed, self._allowed_positions)

@@ -77,17 +77,32 @@ class LayeredIndex(VectorIndex):
         live_base = np.setdiff1d(self._base_ids, self._tombstones, assume_unique=True)
         return np.union1d(live_base, self.delta.ids()).astype(np.int64)
 
-    def reconstruct(self, ids: np.ndarray) -> np.ndarray:
-        keys = as_id_array(ids)
-        out = np.zeros((keys.size, self.dim), dtype=np.float32)
-        in_delta = np.array([int(key) in self.delta for key in keys], dtype=bool)
+    def _split(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Masks of ``keys`` answered by the delta and by the base; KeyError when any is in neither."""
+        in_delta = np.isin(keys, self.delta.ids()) if len(self.delta) else np.zeros(keys.size, dtype=bool)
         in_base = ~in_delta & self._in_base(keys)
         if not (in_delta | in_base).all():
             raise KeyError(f"ids not in the index: {keys[~(in_delta | in_base)][:5].tolist()}")
+        return in_delta, in_base
+
+    def reconstruct(self, ids: np.ndarray) -> np.ndarray:
+        keys = as_id_array(ids)
+        out = np.zeros((keys.size, self.dim), dtype=np.float32)
+        in_delta, in_base = self._split(keys)
         if in_delta.any():
             out[in_delta] = self.delta.reconstruct(keys[in_delta])
         if in_base.any():
             out[in_base] = self.base.reconstruct(keys[in_base])
+        return out
+
+    def inner_products(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        keys = as_id_array(ids)
+        out = np.zeros(keys.size, dtype=np.float32)
+        in_delta, in_base = self._split(keys)
+        if in_delta.any():
+            out[in_delta] = self.delta.inner_products(query, keys[in_delta])
+        if in_base.any():
+            out[in_base] = self.base.inner_products(query, keys[in_base])
         return out
 
     # ----- updates (the base stays untouched) -----

@@ -25,7 +25,7 @@ from embeddings.index.topk import empty_result, topk_of_scores
 __all__ = ["VectorStore", "check_batch", "check_queries"]
 
 _MIN_CAPACITY = 1024
-_RESCORE_CELLS = 1 << 24  # floats gathered per block of queries when re-scoring (64 MB)
+_RESCORE_SCORES = 1 << 22  # candidate scores held per block of queries when re-scoring (16 MB)
 _PREFETCH_CHUNK = 128 << 10  # bytes per readahead request: the default readahead window (read_ahead_kb)
 _CHECK_ROWS = 65_536  # rows checked for NaN at a time: no bool copy of a million-row batch
 
@@ -122,6 +122,12 @@ class VectorStore:
         """Copy of the rows at ``positions`` (int64), in that order."""
         return np.asarray(self._data[np.asarray(positions, dtype=np.int64)], dtype=np.float32)
 
+    def inner_products(self, queries: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """``(n, width)`` inner products of each query (``(n, dim)``) with its rows at ``positions``."""
+        from embeddings.index.kernels import inner_products_at  # loads faiss: only when scoring
+
+        return inner_products_at(self.view(), queries, positions)
+
     def rescore(
         self, queries: np.ndarray, candidates: np.ndarray, labels: np.ndarray, k: int
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -138,13 +144,12 @@ class VectorStore:
         """
         n, width = candidates.shape
         out_scores, out_ids = empty_result(n, k)
-        step = max(1, _RESCORE_CELLS // max(1, width * self.dim))
+        step = max(1, _RESCORE_SCORES // max(1, width))
         for start in range(0, n, step):
             block = candidates[start : start + step]
             valid = block >= 0
             safe = np.where(valid, block, 0)
-            rows = self.rows(safe.ravel()).reshape(*block.shape, self.dim)
-            scores = np.matmul(rows, queries[start : start + step, :, None])[..., 0]
+            scores = self.inner_products(queries[start : start + step], safe)
             scores[~valid] = -np.inf
             top, columns = topk_of_scores(scores, k)
             picked = np.take_along_axis(safe, np.maximum(columns, 0), axis=1)

@@ -219,7 +219,7 @@ class HybridRetriever:
     ) -> tuple[np.ndarray, ItemScores]:
         """Exact whole-profile cosine of every candidate and its aggregated item cosines."""
         query = query_vector.reshape(-1).astype(np.float32)
-        profile = index.reconstruct(pks) @ query if len(index) else np.zeros(len(pks), dtype=np.float32)
+        profile = index.inner_products(query, pks) if len(index) else np.zeros(len(pks), dtype=np.float32)
         if items is None or len(items) == 0:
             return profile.astype(np.float32), ItemScores.none(len(pks))
         return profile.astype(np.float32), dense_item_scores(query, owned, items, decay=self.item_decay)

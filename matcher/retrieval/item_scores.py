@@ -108,7 +108,7 @@ def dense_item_scores(
     """
     if candidates.ids.size == 0:
         return ItemScores.none(len(candidates.counts))
-    cosines = items.reconstruct(candidates.ids) @ query_vector.reshape(-1).astype(np.float32)
+    cosines = items.inner_products(query_vector.reshape(-1).astype(np.float32), candidates.ids)
     return aggregate_items(cosines, candidates.counts, decay=decay, floor=float(np.median(cosines)))
 
 
