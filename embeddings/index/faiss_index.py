@@ -208,9 +208,9 @@ class FaissIndex(VectorIndex):
         return np.ascontiguousarray(self._vectors_at(positions))
 
     def inner_products(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        positions = self._map.known_positions(ids)
         if self.kind == "ivf":  # the IVF lists hold no row-addressable floats
             return super().inner_products(query, ids)
+        positions = self._map.known_positions(ids)
         return inner_products_at(self._storage_view(), query.reshape(1, -1), positions.reshape(1, -1))[0]
 
     # ----- search -----
