@@ -230,3 +230,17 @@ def test_fusion_reads_per_publication_bm25() -> None:
     )  # profile BM25 cannot tell them apart
     assert candidates.pks.tolist() == [2, 1]  # per-publication BM25 puts the concentrated match first
     assert candidates.works_lexical[0] == pytest.approx(1.0) and candidates.works_lexical[1] < 1.0
+
+
+def test_corpus_language_codes_give_the_same_blind_mask_as_the_languages() -> None:
+    languages = ["zh", "en", "zh-tw", "bi", "en", "zh"]
+    corpus = Corpus(corpus_entry(pk, language=lang) for pk, lang in enumerate(languages, start=1))
+    pks = np.array([6, 2, 99, 3, 4, 1, 5])  # 99 is not in the corpus
+    codes, names = corpus.language_codes(pks)
+    assert [names[c] for c in codes] == ["zh", "en", "", "zh-tw", "bi", "zh", "en"]
+    for need in ("zh", "zh-tw", "en", "bi"):
+        coded = fuse.blind_mask_coded(need, codes, names)
+        assert coded.tolist() == fuse.blind_mask(need, corpus.languages(pks)).tolist()
+    # an unknown pk has no language, read as the default family (English), as `blind_mask` does
+    expected = [True, False, False, True, False, True, False]
+    assert fuse.blind_mask_coded("en", codes, names).tolist() == expected

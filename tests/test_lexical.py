@@ -162,3 +162,26 @@ def test_score_of_ids_equals_the_search_scores_on_a_larger_random_index() -> Non
     scores, ids = index.search(query, 400)
     np.testing.assert_allclose(index.score(query, ids), scores, rtol=1e-6)
     assert index.score(query, np.array([15, 99, 5000])).tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("allowed_share", [None, 0.5, 0.01])
+def test_search_scoring_gives_search_and_the_scores_of_the_given_ids(allowed_share: float | None) -> None:
+    # unfiltered, a broad filter (scores summed over every row) and a narrow one (rows read one by one)
+    rng = np.random.default_rng(7)
+    vocabulary = [f"t{i}" for i in range(40)]
+    ids = np.arange(1, 601, dtype=np.int64) * 3
+    docs = [list(rng.choice(vocabulary, size=int(rng.integers(3, 12)))) for _ in ids]
+    index = BM25Index().fit(ids, docs)
+    query = {"t1": 1.0, "t2": 0.5, "t7": 2.0, "absent": 1.0}
+    if allowed_share is None:
+        allowed = None
+    else:
+        allowed = frozen(np.sort(rng.choice(ids, int(len(ids) * allowed_share), replace=False)))
+    extra = np.array([ids[5], ids[100], 2, ids[599], ids[5]], dtype=np.int64)  # 2 is not indexed
+    scores, found, extra_scores = index.search_scoring(query, 25, extra, allowed=allowed)
+    expected_scores, expected_found = index.search(query, 25, allowed=allowed)
+    assert found.tolist() == expected_found.tolist()
+    np.testing.assert_allclose(scores, expected_scores, rtol=1e-6)
+    np.testing.assert_allclose(extra_scores, index.score(query, extra), rtol=1e-5, atol=1e-6)
+    assert extra_scores[2] == 0.0 and extra_scores.dtype == np.float32
+    assert extra_scores[0] > 0 or index.score(query, extra[:1])[0] == 0

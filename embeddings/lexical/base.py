@@ -50,6 +50,18 @@ class LexicalIndex(ABC):
     def score(self, query: Query, ids: np.ndarray) -> np.ndarray:
         """Scores of ``ids`` (float32, 0 for ids not indexed)."""
 
+    def search_scoring(
+        self, query: Query, k: int, ids: np.ndarray, *, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`search`, and the `score` of ``ids`` too: ``(scores, found ids, scores of ids)``.
+
+        Retrieval needs both for one query (its own hits, and the dense candidates BM25 did not
+        return); a backend that scores every document while searching answers the second from that
+        pass. This default simply calls both.
+        """
+        scores, found = self.search(query, k, allowed=allowed)
+        return scores, found, self.score(query, ids)
+
     @abstractmethod
     def matched_terms_many(self, query: Query, ids: Sequence[int]) -> list[list[str]]:
         """Per id, the query terms its document contains (query order; empty if not indexed)."""

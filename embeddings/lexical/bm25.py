@@ -193,6 +193,28 @@ class BM25Index(LexicalIndex):
         Returns:
             ``(scores, ids)``: float32 and int64 1-D arrays (at most ``k``), best first.
         """
+        result, _ = self._search(query, k, allowed)
+        return result
+
+    def search_scoring(
+        self, query: Query, k: int, ids: np.ndarray, *, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`search`, and the scores of ``ids`` read off the same term-at-a-time pass.
+
+        The pass already holds every document's score, so the extra ids cost one gather instead of
+        reading their rows (`score`); under a narrow filter, which scores only the allowed rows,
+        they are scored from their rows as `score` does.
+        """
+        (scores, found), every = self._search(query, k, allowed)
+        if every is None:
+            return scores, found, self.score(query, ids)
+        rows = self._rows.positions(as_id_array(ids))
+        return scores, found, np.where(rows >= 0, every[np.maximum(rows, 0)], 0.0).astype(np.float32)
+
+    def _search(
+        self, query: Query, k: int, allowed: np.ndarray | None
+    ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray | None]:
+        """The best ``k`` as `search` gives them, and the score of every matrix row when it was summed."""
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
         postings = self._weight_matrix()
@@ -202,13 +224,14 @@ class BM25Index(LexicalIndex):
             row_entries = restrict.positions.size * self._tf_matrix().nnz / max(postings.n_rows, 1)
             if ROW_ENTRY_COST * row_entries < float(postings.lengths(terms.columns).sum()):
                 # a narrow filter: its documents' own rows cost less than the query's postings
-                return self._best(restrict.positions, self._row_scores(restrict.positions, terms), k)
+                rows = restrict.positions
+                return self._best(rows, self._row_scores(rows, terms), k), None
         scores = postings.accumulate(terms.columns, terms.factors)
         if restrict is not None and restrict.positions.size * _SAMPLED_FILTER_SHARE < postings.n_rows:
-            return self._best(restrict.positions, scores[restrict.positions], k)
+            return self._best(restrict.positions, scores[restrict.positions], k), scores
         mask = None if restrict is None else restrict.mask
         candidates = postings.contenders(scores, terms.columns, k, mask)
-        return self._best(candidates, scores[candidates], k)
+        return self._best(candidates, scores[candidates], k), scores
 
     def _best(self, rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best positive (score, id) of matrix ``rows``, best first, ties by ascending id."""

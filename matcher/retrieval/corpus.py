@@ -70,6 +70,7 @@ class Corpus:
         self._entries: dict[int, CorpusEntry] = {}
         self._by_id: dict[str, int] = {}
         self._columns: dict[str, np.ndarray] | None = None
+        self._language_codes: dict[str, int] = {"": 0}  # language → code in `_cols`; 0: unknown pks
         self._value_masks: dict[str, dict[str, np.ndarray]] = {}
         self._incidence: dict[str, Incidence] = {}
         self._aligned: tuple[Mapping[str, float], np.ndarray] | None = None
@@ -139,6 +140,7 @@ class Corpus:
     def _cols(self) -> dict[str, np.ndarray]:
         if self._columns is None:
             entries = self.entries()
+            self._language_codes = {"": 0}
             self._columns = {
                 "pk": np.array([e.pk for e in entries], dtype=np.int64),
                 "active": np.array([e.active for e in entries], dtype=bool),
@@ -147,6 +149,10 @@ class Corpus:
                 "country_lower": np.array([e.country.lower() for e in entries], dtype=object),
                 "item_count": np.array([e.item_count for e in entries], dtype=np.int64),
                 "language": np.array([e.language for e in entries], dtype=object),
+                "language_code": np.array(
+                    [self._language_codes.setdefault(e.language, len(self._language_codes)) for e in entries],
+                    dtype=np.int64,
+                ),
                 "updated_day": np.array(
                     [e.updated_date.toordinal() if e.updated_date else _UNKNOWN_DAY for e in entries],
                     dtype=np.float64,
@@ -264,6 +270,15 @@ class Corpus:
         """Profile language of each pk (object array; "" for unknown pks)."""
         positions = self.positions(pks)
         return np.where(positions >= 0, self._cols()["language"][positions], "").astype(object)
+
+    def language_codes(self, pks: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+        """`languages` as small integer codes and the language of each code ("" is code 0).
+
+        Per-query language masks index a table of a few languages instead of comparing strings.
+        """
+        positions = self.positions(pks)
+        codes = np.where(positions >= 0, self._cols()["language_code"][positions], 0)
+        return codes, tuple(self._language_codes)
 
     def allowed_item_ids(self, allowed_pks: np.ndarray | None) -> np.ndarray | None:
         """Item ids of the allowed pks (None when every entry is allowed)."""

@@ -37,12 +37,17 @@ def unknown_method(method: str) -> ValueError:
 
 def blind_mask(query_language: str, profile_languages: np.ndarray) -> np.ndarray:
     """Candidates whose profile language the need's BM25 cannot read (bilingual profiles never)."""
-    if query_language == "bi":
-        return np.zeros(len(profile_languages), dtype=bool)
-    family = language_family(query_language)
     languages, inverse = np.unique(np.asarray(profile_languages, dtype=str), return_inverse=True)
+    return blind_mask_coded(query_language, inverse.reshape(-1), tuple(languages.tolist()))
+
+
+def blind_mask_coded(query_language: str, codes: np.ndarray, languages: tuple[str, ...]) -> np.ndarray:
+    """`blind_mask` of profiles given as codes into ``languages`` (`Corpus.language_codes`)."""
+    if query_language == "bi" or not languages:
+        return np.zeros(len(codes), dtype=bool)
+    family = language_family(query_language)
     blind = np.array([lang != "bi" and language_family(lang) != family for lang in languages], dtype=bool)
-    return blind[inverse.reshape(-1)] if len(languages) else np.zeros(0, dtype=bool)
+    return blind[codes]
 
 
 def normalise_visible(lexical: np.ndarray, blind: np.ndarray) -> np.ndarray:

@@ -160,11 +160,18 @@ class HybridRetriever:
                 depth = self.dense_candidates * self.item_fanout
                 owners = search_item_owners(query_vector, items, corpus, depth, allowed=allowed)
                 dense_found = np.concatenate([dense_found, owners])
+        dense_found = np.unique(dense_found)
         hit_scores, hit_ids = np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-        if self.mode in ("hybrid", "lexical") and query_terms and len(lexical_index):
-            # over-fetch so profiles in every language survive the cut
-            depth = self.lexical_candidates * (3 if self.language_aware else 1)
-            hit_scores, hit_ids = lexical_index.search(query_terms, depth, allowed=allowed)
+        dense_bm25 = np.zeros(len(dense_found), dtype=np.float32)
+        if query_terms and len(lexical_index):
+            if self.mode in ("hybrid", "lexical"):
+                # over-fetch so profiles in every language survive the cut
+                depth = self.lexical_candidates * (3 if self.language_aware else 1)
+                hit_scores, hit_ids, dense_bm25 = lexical_index.search_scoring(
+                    query_terms, depth, dense_found, allowed=allowed
+                )
+            elif len(dense_found):
+                dense_bm25 = lexical_index.score(query_terms, dense_found)
         pks = np.union1d(dense_found, hit_ids)
         if len(pks) == 0:
             return Candidates.empty()
@@ -173,18 +180,15 @@ class HybridRetriever:
         item_max = _or(cosines.max, profile)
         item_decayed = _or(cosines.decayed, profile)
         dense = ((1.0 - self.item_weight) * profile + self.item_weight * item_decayed).astype(np.float32)
-        lexical = np.full(len(pks), np.nan, dtype=np.float32)
-        lexical[np.searchsorted(pks, hit_ids)] = hit_scores  # pks is sorted and holds every hit
-        missing = np.isnan(lexical)
-        if missing.any() and query_terms:
-            lexical[missing] = lexical_index.score(query_terms, pks[missing])
-        lexical = np.nan_to_num(lexical, nan=0.0)
+        lexical = np.zeros(len(pks), dtype=np.float32)  # pks is sorted and holds both id sets
+        lexical[np.searchsorted(pks, dense_found)] = dense_bm25
+        lexical[np.searchsorted(pks, hit_ids)] = hit_scores
         works = self._lexical_items(query_terms, owned, item_lexical, lexical)
         blind = self._blind(pks, corpus, query_language)
         lexical_norm = fuse.impute_blind(dense, fuse.normalise_visible(lexical, blind), blind, lexical)
         works_lexical = fuse.impute_blind(dense, fuse.normalise_visible(works, blind), blind, works)
         signal = (1.0 - self.lexical_item_weight) * lexical_norm + self.lexical_item_weight * works_lexical
-        dense_ranks = fuse.ranks_by(dense, np.isin(pks, dense_found))
+        dense_ranks = fuse.ranks_by(dense, np.isin(pks, dense_found, assume_unique=True))
         dense_ranks[dense_ranks > self.dense_candidates] = 0
         lexical_ranks = fuse.ranks_by(signal, (lexical > 0) | blind, tiebreak=dense)
         fused = self._fuse(dense, lexical, signal, dense_ranks, lexical_ranks)
@@ -241,7 +245,7 @@ class HybridRetriever:
         """Candidates the need's BM25 cannot read (none when fusion is not language-aware)."""
         if not self.language_aware:
             return np.zeros(len(pks), dtype=bool)
-        return fuse.blind_mask(query_language, corpus.languages(pks))
+        return fuse.blind_mask_coded(query_language, *corpus.language_codes(pks))
 
     def _fuse(
         self,
